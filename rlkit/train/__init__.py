@@ -5,6 +5,6 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/train/02_api.ipynb #5e706eb0
+# %% ../../nbs/train/02_api.ipynb #ffa08287
 from .loop import train, build, TrainResult, TrainingError
 from .evaluate import evaluate, record_video, plot_learning_curve
