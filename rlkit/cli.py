@@ -114,7 +114,7 @@ def cmd_job(args)->int:
     _print_outputs(res, report)
     return 0
 
-# %% ../nbs/orchestrate/00_cli.ipynb #7bf6ae1b
+# %% ../nbs/orchestrate/00_cli.ipynb #09195cc2
 def main(argv:list[str]|None=None)->int:
     "Entry point of the `rlkit` console command; returns the exit code."
     parser = make_parser()
@@ -130,6 +130,6 @@ def main(argv:list[str]|None=None)->int:
         print("rlkit: interrupted", file=sys.stderr); return 130
     except Exception as e:
         if args.debug: raise
-        msg = str(e).splitlines()[0] if str(e) else ''
+        msg = next((line.strip() for line in str(e).splitlines() if line.strip()), '')
         print(f"rlkit: error: {type(e).__name__}: {msg} (run with --debug for the traceback)", file=sys.stderr)
         return 1

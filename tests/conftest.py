@@ -1,5 +1,6 @@
 """Shared pytest setup: markers, the project root, and a headless environment for every test."""
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
+# hypothesis writes .hypothesis/ into the cwd (nbs/ under the notebook tests) unless told otherwise
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "rlkit-hypothesis"))
 
 
 def pytest_configure(config):

@@ -22,6 +22,9 @@ def test_parameters_cell_survives_cleaning():
     nb = nbformat.read(JOB, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and "total_steps" in tagged[0].source
+    import papermill as pm
+    params = pm.inspect_notebook(str(JOB))  # papermill must be able to parse every parameter line
+    assert set(params) == {"config", "overrides", "seed", "total_steps", "run_dir", "run_root"}, params
 
 
 def test_papermill_job(tmp_path):
