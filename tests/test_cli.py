@@ -47,6 +47,13 @@ def test_malformed_yaml_and_toml(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+def test_renamed_key_warns_and_works():
+    r = rlkit("config", "--set", "train.n_timesteps=5000")
+    assert r.returncode == 0, r.stderr
+    assert "total_steps: 5000" in r.stdout
+    assert "'train.n_timesteps' is renamed to 'train.total_steps'" in r.stderr
+
+
 def test_debug_shows_traceback(tmp_path):
     r = rlkit("--debug", "train", "-c", "nope.yaml", "--run-root", tmp_path)
     assert r.returncode != 0 and "Traceback" in r.stderr

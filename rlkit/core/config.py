@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # %% auto #0
 __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig', 'PPOConfig', 'TrainConfig', 'EvalConfig',
-           'CheckpointConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'check_keys', 'apply_renames',
-           'validate', 'parse_value', 'read_config_file', 'parse_override', 'apply_overrides', 'load_config',
-           'canonical_json', 'config_hash', 'dump_config', 'save_config']
+           'CheckpointConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'RenamedKeyWarning', 'check_keys',
+           'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override', 'apply_overrides',
+           'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
 
 # %% ../../nbs/core/00_config.ipynb #ec352b3a
 class Section(BaseModel):
@@ -99,7 +99,7 @@ class ExperimentConfig(Section):
     checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
     telemetry: TelemetryConfig = Field(default_factory=TelemetryConfig)
 
-# %% ../../nbs/core/00_config.ipynb #2384fa44
+# %% ../../nbs/core/00_config.ipynb #dc3422ba
 class ConfigError(ValueError):
     "A config could not be loaded or validated; `problems` holds one line per problem."
     def __init__(self, problems:list[str]|str, source:str|None=None):
@@ -107,6 +107,12 @@ class ConfigError(ValueError):
         self.source = source
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(self.problems))
+
+class RenamedKeyWarning(DeprecationWarning):
+    "A config used an old key name; it was accepted and moved to the new one."
+
+# Python hides DeprecationWarnings raised inside libraries; a renamed key in the user's own config must be seen.
+warnings.filterwarnings('default', category=RenamedKeyWarning)
 
 RENAMED_KEYS: dict[str, str] = {
     'train.n_timesteps': 'train.total_steps', 'train.timesteps': 'train.total_steps',
@@ -203,7 +209,7 @@ def _deep_copy(d):
     if isinstance(d, list): return [_deep_copy(v) for v in d]
     return d
 
-# %% ../../nbs/core/00_config.ipynb #e9f0d14e
+# %% ../../nbs/core/00_config.ipynb #764aa030
 def apply_renames(data:Mapping, # raw config dict
                   source:str|None=None, # where it came from, for messages
                  )->dict:
@@ -215,7 +221,7 @@ def apply_renames(data:Mapping, # raw config dict
         if _get(data, new, _MISSING) is not _MISSING:
             raise ConfigError(f"both '{old}' (old name) and '{new}' are set; keep only '{new}'", source)
         warnings.warn(f"config key '{old}' is renamed to '{new}'" + (f" (in {source})" if source else ''),
-                      DeprecationWarning, stacklevel=2)
+                      RenamedKeyWarning, stacklevel=2)
         _set(data, new, value)
     return data
 
