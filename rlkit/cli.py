@@ -68,7 +68,7 @@ def _print_outputs(res, report:Path|None=None)->None:
     if res.video: print(f"video: {res.video}")
     if res.checkpoint: print(f"checkpoint: {res.checkpoint}")
 
-# %% ../nbs/orchestrate/00_cli.ipynb #4d927eae
+# %% ../nbs/orchestrate/00_cli.ipynb #a083bb67
 def default_job_notebook(name:str)->Path:
     "The job notebook `nbs/jobs/<name>.ipynb` of the checkout rlkit is installed from."
     nb = Path(rlkit.__file__).resolve().parent.parent / 'nbs' / 'jobs' / f'{name}.ipynb'
@@ -86,6 +86,7 @@ def run_job(name:str, # job name: 'train'
     "Execute a job notebook with papermill into a new run directory; returns `(TrainResult, report_path)`."
     from rlkit.core.extras import require
     from rlkit.core.runs import Run
+    from rlkit.core.checkpoint import latest_checkpoint
     from rlkit.train.loop import build, TrainResult
     pm = require('papermill', 'jobs', 'job notebooks')
     overrides = list(overrides or [])
@@ -106,7 +107,8 @@ def run_job(name:str, # job name: 'train'
     run = Run.open(run.path)
     lin = run.lineage
     res = TrainResult(run.path, cfg, lin.get('steps', 0), lin.get('seconds', 0.0), lin.get('final_eval', {}),
-                      None, run.path / 'curve.png', run.videos_dir / 'final.mp4' if cfg.eval.video else None)
+                      latest_checkpoint(run.checkpoints_dir), run.path / 'curve.png',
+                      run.videos_dir / 'final.mp4' if cfg.eval.video else None)
     return res, report
 
 def cmd_job(args)->int:

@@ -50,5 +50,7 @@ def test_rlkit_job_train(tmp_path):
                        cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     run = next(tmp_path.iterdir())
-    assert (run / "report.ipynb").exists() and "report notebook:" in r.stdout and "video:" in r.stdout, r.stdout
+    assert (run / "report.ipynb").exists(), r.stdout
+    for line in ("report notebook:", "video:", "learning curve:", "checkpoint:"):
+        assert line in r.stdout, r.stdout
     assert json.loads((run / "lineage.json").read_text())["status"] == "completed"
