@@ -24,7 +24,7 @@ __all__ = ['MANIFEST_NAME', 'FORMAT_VERSION', 'atomic_write_bytes', 'atomic_torc
            'verify_checkpoint', 'save_checkpoint', 'list_checkpoints', 'load_checkpoint', 'latest_checkpoint',
            'load_latest']
 
-# %% ../../nbs/core/04_checkpoint.ipynb #cb85929e
+# %% ../../nbs/core/04_checkpoint.ipynb #f71e9a58
 def _fsync_dir(path:Path):
     "Flush a directory entry to disk (renames, new files); silently skipped where unsupported."
     try: fd = os.open(path, os.O_RDONLY)
@@ -32,6 +32,11 @@ def _fsync_dir(path:Path):
     try: os.fsync(fd)
     except OSError: pass
     finally: os.close(fd)
+
+def _umask() -> int:
+    "The process umask (reading it means setting it, so set it straight back)."
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
 
 def _atomic_write(path:Path, write:Callable[[BinaryIO], None]) -> Path:
     "Call `write(f)` on a temp file next to `path`, fsync it and rename it onto `path`; clean up on failure."
@@ -42,6 +47,7 @@ def _atomic_write(path:Path, write:Callable[[BinaryIO], None]) -> Path:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the permissions a plain open() would
         os.replace(tmp, path)
     except BaseException:
         try: os.unlink(tmp)
