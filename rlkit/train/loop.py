@@ -86,11 +86,11 @@ def train(config:str|Path|Mapping|ExperimentConfig|None=None, # config file, dic
         run.update_lineage(device=str(choice))
         return _train_loop(cfg, run, venv, agent, choice.device, cfg.eval.video if video is None else video)
 
-# %% ../../nbs/train/01_loop.ipynb #c9b82c0f
+# %% ../../nbs/train/01_loop.ipynb #99d0de57
 def _train_loop(cfg:ExperimentConfig, run:Run, venv:VecEnv, agent:PPO, device, video:bool)->TrainResult:
     "The loop itself, inside an open run."
     total, per_iter = cfg.train.total_steps, cfg.algo.n_steps * cfg.env.num_envs
-    iterations = math.ceil(total / per_iter)
+    iterations = max(1, total // per_iter)  # the budget is never exceeded (unless it is below one rollout)
     eval_seed = derive_seed(cfg.seed, 'eval')
     act = lambda obs: agent.act(obs, deterministic=cfg.eval.deterministic)
     def run_eval(): return evaluate(act, cfg.env.id, cfg.eval.episodes, eval_seed, cfg.env.max_episode_steps, cfg.env.kwargs)
