@@ -52,7 +52,7 @@ def _check_finite(tensors:dict[str, Tensor]) -> None:
     for name, t in tensors.items():
         if not torch.isfinite(t).all(): raise ValueError(f"{name} contains NaN or Inf")
 
-# %% ../../nbs/math/00_returns.ipynb #d75629c0
+# %% ../../nbs/math/00_returns.ipynb #338f9ba8
 def _serial_scan(x:Tensor, a:Tensor) -> Tensor:
     "y_t = x_t + a_t y_{t+1} along dim 0, one step at a time (in-place on a fresh tensor, so not for autograd)."
     y = torch.empty_like(x)
@@ -69,15 +69,17 @@ def _serial_scan_autograd(x:Tensor, a:Tensor) -> Tensor:
 
 def _block_scan(X:Tensor, A:Tensor, differentiable:bool) -> tuple[Tensor, Tensor]:
     "Block-local solutions and coefficient products for blocks laid out as [n_blocks, B, ...] (recursion along dim 1)."
-    Xt, At = X.transpose(0, 1), A.transpose(0, 1)  # time-in-block first: [B, n_blocks, ...]
-    pair = torch.stack([Xt, torch.zeros_like(Xt)], dim=2)  # carry (y, P) together: one op per step
-    pair[-1, :, 1] = At[-1]
-    coef = At.unsqueeze(2)
-    if differentiable: pair = _serial_scan_autograd(pair, coef)
+    n_blocks, B = X.shape[:2]
+    pair = X.new_empty((n_blocks, B, 2) + X.shape[2:])  # carry (y, P) together: one op per step for both
+    pair[:, :, 0] = X
+    pair[:, :-1, 1] = 0.0
+    pair[:, -1, 1] = A[:, -1]
+    coef = A.unsqueeze(2)
+    if differentiable: pair = _serial_scan_autograd(pair.transpose(0, 1), coef.transpose(0, 1)).transpose(0, 1)
     else:
-        ps, cs = pair.unbind(0), coef.unbind(0)
-        for t in range(len(ps) - 2, -1, -1): torch.addcmul(ps[t], cs[t], ps[t + 1], out=ps[t])
-    return pair[:, :, 0].transpose(0, 1), pair[:, :, 1].transpose(0, 1)
+        ps, cs = pair.unbind(1), coef.unbind(1)
+        for t in range(B - 2, -1, -1): ps[t].addcmul_(cs[t], ps[t + 1])
+    return pair[:, :, 0], pair[:, :, 1]
 
 def _block_length(T:int) -> int:
     "A block length near sqrt(T), preferring one that divides T (no padding)."
@@ -97,9 +99,25 @@ def _reverse_scan(x:Tensor, # inputs x_t, time first: [T, ...]
     Y, P = _block_scan(x.reshape(n_blocks, B, *rest), a.reshape(n_blocks, B, *rest), differentiable)
     starts = _reverse_scan(Y[:, 0], P[:, 0], min_blocked)  # y at every block start: the same recursion, one level up
     after = torch.cat([starts[1:], starts.new_zeros((1,) + rest)])  # y at the start of the *next* block
-    return torch.addcmul(Y, P, after.unsqueeze(1)).reshape((n_blocks * B,) + rest)[:T]
+    out = x.new_empty((n_blocks, B) + rest)  # contiguous in time order, so the reshape below is free
+    if differentiable: out = torch.addcmul(Y, P, after.unsqueeze(1))
+    else: torch.addcmul(Y, P, after.unsqueeze(1), out=out)
+    return out.reshape((n_blocks * B,) + rest)[:T]
 
-# %% ../../nbs/math/00_returns.ipynb #d333ad16
+def _float_mask(flags:Tensor, # bool mask
+                like:Tensor, # dtype of the result
+               ) -> Tensor:
+    "`flags` as 0/1 in the dtype of `like` (through uint8: a direct bool-to-float cast is several times slower on CPU)."
+    return flags.view(torch.uint8).to(like.dtype)
+
+def _zero_where(flags:Tensor, # bool mask
+                value:float, # the value where `flags` is False
+                like:Tensor, # dtype of the result
+               ) -> Tensor:
+    "0 where `flags` is set and `value` elsewhere: a discount that stops at episode ends."
+    return _float_mask(~flags, like).mul_(value)
+
+# %% ../../nbs/math/00_returns.ipynb #4ec7fc3c
 def gae(rewards:Tensor, # r_t, [T, N] or [T]
         values:Tensor, # V(s_t)
         next_values:Tensor, # V(s'_{t+1}) of the true next state (final observation at truncation)
@@ -112,8 +130,8 @@ def gae(rewards:Tensor, # r_t, [T, N] or [T]
     _check_scalars(gamma=gamma, lam=lam)
     rewards, values, next_values, term, trunc = _check_inputs(
         rewards=rewards, values=values, next_values=next_values, terminated=terminated, truncated=truncated)
-    deltas = torch.addcmul(rewards - values, next_values, (~term).to(rewards.dtype), value=gamma)
-    decay = (~(term | trunc)).to(rewards.dtype).mul_(gamma * lam)
+    deltas = torch.addcmul(rewards - values, next_values, _zero_where(term, gamma, rewards))
+    decay = _zero_where(term | trunc, gamma * lam, rewards)
     return _reverse_scan(deltas, decay)
 
 # %% ../../nbs/math/00_returns.ipynb #42f4d323
@@ -123,7 +141,7 @@ def _segment_ends(term:Tensor, trunc:Tensor) -> Tensor:
     ends[-1] = True
     return ends
 
-# %% ../../nbs/math/00_returns.ipynb #8359a05d
+# %% ../../nbs/math/00_returns.ipynb #9f86b655
 def td_lambda(rewards:Tensor, # r_t, [T, N] or [T]
               values:Tensor|None, # V(s_t): checked for shape, not needed by the recursion (may be None)
               next_values:Tensor, # V(s'_{t+1}) of the true next state
@@ -137,12 +155,11 @@ def td_lambda(rewards:Tensor, # r_t, [T, N] or [T]
     rewards, _, next_values, term, trunc = _check_inputs(
         rewards=rewards, values=values, next_values=next_values, terminated=terminated, truncated=truncated)
     ends = _segment_ends(term, trunc)
-    dt = rewards.dtype
-    # x_t = r_t + γ(1-term_t) V' - γλ(1-end_t) V'  (the (1-λ) part of the bootstrap when the recursion continues)
-    bootstrap = (~term).to(dt).mul_(gamma) - (~ends).to(dt).mul_(gamma * lam)
-    return _reverse_scan(torch.addcmul(rewards, bootstrap, next_values), (~ends).to(dt).mul_(gamma * lam))
+    # x_t = r_t + c_t V(s'_{t+1}) with c = 0 at termination, γ at other segment ends, γ(1-λ) inside a segment
+    coef = _zero_where(term, gamma, rewards).sub_(_zero_where(ends, gamma * lam, rewards))
+    return _reverse_scan(torch.addcmul(rewards, coef, next_values), _zero_where(ends, gamma * lam, rewards))
 
-# %% ../../nbs/math/00_returns.ipynb #9a9c5cdf
+# %% ../../nbs/math/00_returns.ipynb #70933878
 def discounted_returns(rewards:Tensor, # r_t, [T, N] or [T]
                        next_values:Tensor|None, # V(s'_{t+1}); None means no bootstrap at all (reward-to-go)
                        terminated:Tensor, # absorbing end after step t
@@ -155,8 +172,8 @@ def discounted_returns(rewards:Tensor, # r_t, [T, N] or [T]
         rewards=rewards, next_values=next_values, terminated=terminated, truncated=truncated)
     ends = _segment_ends(term, trunc)
     x = rewards
-    if next_values is not None: x = torch.addcmul(rewards, (ends & ~term).to(rewards.dtype), next_values, value=gamma)
-    return _reverse_scan(x, (~ends).to(rewards.dtype).mul_(gamma))
+    if next_values is not None: x = torch.addcmul(rewards, _zero_where(~ends | term, gamma, rewards), next_values)
+    return _reverse_scan(x, _zero_where(ends, gamma, rewards))
 
 # %% ../../nbs/math/00_returns.ipynb #bc0fa5d0
 def nstep_returns(rewards:Tensor, # r_t, [T, N] or [T]
@@ -186,7 +203,7 @@ def nstep_returns(rewards:Tensor, # r_t, [T, N] or [T]
         alive = alive[:span] & ~ends[k:]
     return out
 
-# %% ../../nbs/math/00_returns.ipynb #aa7928c9
+# %% ../../nbs/math/00_returns.ipynb #cdd634cd
 def vtrace(rewards:Tensor, # r_t, [T, N] or [T]
            values:Tensor, # V(s_t) under the current value function
            next_values:Tensor, # V(s'_{t+1}) of the true next state
@@ -205,15 +222,16 @@ def vtrace(rewards:Tensor, # r_t, [T, N] or [T]
         next_values=next_values, terminated=terminated, truncated=truncated, log_rhos=log_rhos)
     ratio = log_rhos.exp()
     rho, c = ratio.clamp(max=rho_bar), ratio.clamp(max=c_bar).mul_(lam)
-    bootstrap = torch.where(term, torch.zeros_like(next_values), next_values)
-    vs = values + _reverse_scan(rho * (rewards + gamma * bootstrap - values), (~(term | trunc)).to(rewards.dtype) * c * gamma)
-    ends = _segment_ends(term, trunc)
+    keep = _zero_where(term, gamma, rewards)  # γ(1 - term): the bootstrap gate
+    deltas = rho * torch.addcmul(rewards - values, next_values, keep)
+    vs = values + _reverse_scan(deltas, _zero_where(term | trunc, gamma, rewards).mul_(c))
+    # the next target inside a segment, V(s'_{t+1}) where the data stops (truncation, rollout end)
     v_next = torch.cat([vs[1:], next_values[-1:]])
-    v_next = torch.where(ends, next_values, v_next).masked_fill_(term, 0.0)
+    v_next = torch.addcmul(next_values, _zero_where(_segment_ends(term, trunc), 1.0, rewards), v_next - next_values)
     pg_rho = rho if pg_rho_bar is None else ratio.clamp(max=pg_rho_bar)
-    return vs, pg_rho * (rewards + gamma * v_next - values)
+    return vs, pg_rho * torch.addcmul(rewards - values, keep, v_next)
 
-# %% ../../nbs/math/00_returns.ipynb #78745365
+# %% ../../nbs/math/00_returns.ipynb #2f575564
 def retrace(rewards:Tensor, # r_t, [T, N] or [T]
             q_values:Tensor, # Q(s_t, a_t) of the actions taken
             next_expected_q:Tensor, # E_{a~pi} Q(s'_{t+1}, a) of the true next state
@@ -229,10 +247,10 @@ def retrace(rewards:Tensor, # r_t, [T, N] or [T]
         next_expected_q=next_expected_q, terminated=terminated, truncated=truncated, log_rhos=log_rhos)
     c = log_rhos.exp().clamp(max=1.0).mul_(lam)
     c_next = torch.cat([c[1:], torch.zeros_like(c[:1])])  # the trace of the *next* action
-    td = torch.addcmul(rewards - q_values, (~term).to(rewards.dtype), next_expected_q, value=gamma)
-    return q_values + _reverse_scan(td, (~(term | trunc)).to(rewards.dtype) * c_next * gamma)
+    td = torch.addcmul(rewards - q_values, next_expected_q, _zero_where(term, gamma, rewards))
+    return q_values + _reverse_scan(td, _zero_where(term | trunc, gamma, rewards).mul_(c_next))
 
-# %% ../../nbs/math/00_returns.ipynb #61042b55
+# %% ../../nbs/math/00_returns.ipynb #cef156e2
 def importance_weights(log_rhos:Tensor, # log pi(a_t|s_t) - log mu(a_t|s_t), [T, N] or [T]
                        terminated:Tensor, # absorbing end after step t
                        truncated:Tensor, # cut after step t
@@ -249,9 +267,9 @@ def importance_weights(log_rhos:Tensor, # log pi(a_t|s_t) - log mu(a_t|s_t), [T,
         starts = torch.ones_like(term)
         starts[1:] = (term | trunc)[:-1]
         # forward running sum reset at segment starts = backward recursion on the time-reversed sequence
-        logw = _reverse_scan(log_rhos.flip(0), (~starts).flip(0).to(log_rhos.dtype)).flip(0)
+        logw = _reverse_scan(log_rhos.flip(0), _zero_where(starts, 1.0, log_rhos).flip(0)).flip(0)
         if per == 'trajectory':  # carry each segment's total back from its last step
             ends = _segment_ends(term, trunc)
-            logw = _reverse_scan(torch.where(ends, logw, torch.zeros_like(logw)), (~ends).to(log_rhos.dtype))
+            logw = _reverse_scan(logw * _float_mask(ends, logw), _zero_where(ends, 1.0, logw))
     w = logw.exp()
     return w if clip is None else w.clamp(max=clip)
