@@ -16,7 +16,7 @@ __all__ = ['GEOMETRIES', 'GEOMETRY_ALIASES', 'UPDATE_OPTIONS', 'suggest', 'TRCon
            'shape_from_rows', 'shape_from_neighbourhood', 'shape_from_gradient', 'shape_from_differences',
            'blend_shapes', 'raasp_mask', 'ray_scale', 'uniform_source', 'elite_offsets', 'TrustRegion']
 
-# %% ../../nbs/bo/03_regions.ipynb #d5d3faa7
+# %% ../../nbs/bo/03_regions.ipynb #f36ad2b6
 GEOMETRIES = ('box', 'ball', 'ellipsoid', 'metric', 'grad_ellipsoid', 'grad_metric')
 GEOMETRY_ALIASES = {
     'enn_iso': 'ball', 'iso': 'ball', 'enn_ellip': 'ellipsoid', 'enn_ellipsoid': 'ellipsoid', 'enn_true_ellipsoid': 'ellipsoid',
@@ -47,7 +47,7 @@ class TRConfig:
     radial:str='ball_uniform' # ellipsoid radius law: ball_uniform | boundary
     shape_period:int=5 # every how many tells the shape EMA is refreshed (ellipsoid)
     shape_ema:float=0.2 # EMA weight of a new shape estimate (0 < η <= 1; 1 = no smoothing)
-    kappa_max:float=1e3 # cap on the shape's condition number
+    kappa_max:float=10.0 # cap on the shape's condition number (eigenvalue ratio)
     shape_source:str='elite' # elite: the best observations | neighbourhood: the incumbent's ENN neighbours (reference)
     elite_size:int|None=None # observations in the elite shape; None: 3 d
     jitter:float=1e-6 # SPD repair jitter
