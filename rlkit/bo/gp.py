@@ -71,7 +71,7 @@ def load_gp_hypers(model, hypers:dict[str, Tensor])->int:
                 p.copy_(v.to(p)); n += 1
     return n
 
-# %% ../../nbs/bo/02_gp.ipynb #1145448a
+# %% ../../nbs/bo/02_gp.ipynb #62907d8d
 def _seed_list(seeds)->list[int]:
     "Seeds as a list of Python ints (from an int, a sequence or a tensor)."
     if isinstance(seeds, Tensor): return [int(s) for s in seeds.reshape(-1).tolist()]
@@ -89,13 +89,14 @@ class GPSurrogate:
     def __init__(self, max_cholesky_size:float=float('inf'), # above this many points gpytorch would switch to iterative solvers
                  noise_bounds:tuple[float, float]=(1e-8, 1e-3), # noise variance bounds, standardised units
                  lengthscale_bounds:tuple[float, float]=(0.005, 4.0), # lengthscale bounds, unit-cube units
+                 warm_start:bool=False, # start each fit from the previous hyperparameters instead of the defaults
                 ):
         for name, (lo, hi) in (('noise_bounds', noise_bounds), ('lengthscale_bounds', lengthscale_bounds)):
             if not (0 <= lo < hi < float('inf')): raise ValueError(f"{name} must satisfy 0 <= lo < hi < inf, got {(lo, hi)}")
         self.max_cholesky_size, self.noise_bounds, self.lengthscale_bounds = max_cholesky_size, tuple(noise_bounds), tuple(lengthscale_bounds)
         self.X = self.Y = self.Yvar = self.model = None
         self.d, self.y_mean, self.y_scale = 0, 0.0, 1.0
-        self._hypers = None
+        self._hypers, self.warm_start = None, warm_start
 
     @property
     def n(self)->int:
@@ -130,8 +131,10 @@ class GPSurrogate:
 
     def fit(self, generator:torch.Generator|None=None, # seeds the (rare) random restarts of the optimiser
            )->None:
-        "Fit the hyperparameters by marginal likelihood, warm-started; on failure warn and keep the previous ones."
+        "Fit the hyperparameters by marginal likelihood (from the defaults, or warm); on failure warn and keep the previous ones."
         if self.n == 0: self.model = None; return
+        previous = self._hypers
+        if not self.warm_start: self._hypers = None
         model = self._build()
         if self.n >= 2:
             fit_mll, mlls = require('botorch.fit', 'bo').fit_gpytorch_mll, require('gpytorch.mlls', 'bo')
@@ -145,7 +148,8 @@ class GPSurrogate:
                     raise FloatingPointError("non-finite hyperparameters")
             except Exception as e:
                 warnings.warn(f"GP fit on {self.n} points failed ({type(e).__name__}: {e}); keeping the "
-                              f"{'previous' if self._hypers is not None else 'default'} hyperparameters", RuntimeWarning)
+                              f"{'previous' if previous is not None else 'default'} hyperparameters", RuntimeWarning)
+                self._hypers = previous
                 model = self._build()
         self.model, self._hypers = model.eval(), gp_hypers(model)
 
