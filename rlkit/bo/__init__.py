@@ -5,8 +5,11 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/bo/06_api.ipynb #5bb4fbb2
+# %% ../../nbs/bo/06_api.ipynb #56b2d275
 from .optimizer import TurboOptimizer, TurboOptions, History, minimize, plot_best_so_far, plot_region_lengths
 from .regions import TRConfig, TrustRegion
 from .enn import ENN, ENNParams, fit_enn
 from .problems import Problem, make_problem, BENCHMARKS
+
+__all__ = ['TurboOptimizer', 'TurboOptions', 'History', 'minimize', 'plot_best_so_far', 'plot_region_lengths', 'TRConfig',
+           'TrustRegion', 'ENN', 'ENNParams', 'fit_enn', 'Problem', 'make_problem', 'BENCHMARKS']   # for `from rlkit.bo import *`

@@ -11,7 +11,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['knn', 'hashed_normals', 'ENNParams', 'ENN', 'enn_loo_loglik', 'fit_enn', 'local_neighbourhood', 'mean_gradient']
+__all__ = ['knn', 'hashed_normals', 'quadratic_features', 'fit_quadratic_trend', 'ENNParams', 'ENN', 'enn_loo_loglik', 'fit_enn',
+           'local_neighbourhood', 'mean_gradient']
 
 # %% ../../nbs/bo/01_enn.ipynb #45de3b82
 def _check_xy(X:Tensor, Y:Tensor, Yvar:Tensor|None=None)->tuple[Tensor, Tensor, Tensor|None]:
@@ -93,6 +94,29 @@ def hashed_normals(seeds:Tensor, # [s] int64 draw seeds
     u = (_shr(z, 11).to(torch.float64) + 0.5) * 2.0 ** -53
     return math.sqrt(2.0) * torch.erfinv(2.0 * u - 1.0)
 
+# %% ../../nbs/bo/01_enn.ipynb #85093ff9
+def quadratic_features(X:Tensor, anchor:Tensor, basis:Tensor|None=None)->Tensor:
+    "Features [n, 2d+1] of the separable quadratic: 1, z, z^2 with z = basis^T (x - anchor)."
+    z = X - anchor
+    if basis is not None: z = z @ basis
+    return torch.cat([torch.ones(len(X), 1, dtype=X.dtype, device=X.device), z, z * z], 1)
+
+def fit_quadratic_trend(X:Tensor, Y:Tensor, window:float=3.0, ridge:float=1e-6, basis:Tensor|None=None)->tuple[Tensor, Tensor]|None:
+    "Weighted ridge fit of the separable quadratic around the best point; returns (anchor, coefficients) or None."
+    n, d = X.shape
+    if n < 2 * d + 2: return None
+    anchor = X[int(torch.argmax(Y))]
+    d2 = ((X - anchor) ** 2).sum(1)
+    m = int(min(n - 1, math.ceil(window * d)))
+    h2 = torch.kthvalue(d2, m + 1).values.clamp(min=1e-24)
+    w = torch.exp(-d2 / (2 * h2))
+    A = quadratic_features(X, anchor, basis)
+    G = (A * w[:, None]).T @ A
+    reg = ridge * torch.diagonal(G)[1:].mean() * torch.eye(A.shape[1], dtype=X.dtype, device=X.device)
+    reg[0, 0] = 0.0
+    beta = torch.linalg.solve(G + reg, (A * w[:, None]).T @ Y)
+    return (anchor, beta) if torch.isfinite(beta).all() else None
+
 # %% ../../nbs/bo/01_enn.ipynb #0c2833f0
 @dataclass
 class ENNParams:
@@ -107,7 +131,7 @@ class ENNParams:
             if not (math.isfinite(v) and v >= 0): raise ValueError(f"{name} must be finite and >= 0, got {v!r}")
         self.k = int(self.k)
 
-# %% ../../nbs/bo/01_enn.ipynb #6b7243b0
+# %% ../../nbs/bo/01_enn.ipynb #5e7f86bb
 _EPS = 1e-9
 
 class ENN:
@@ -116,9 +140,15 @@ class ENN:
                  c_epi:float=1.0, # epistemic variance per squared unit distance (in units of var(y))
                  c_ale:float=0.0, # aleatoric variance (in units of var(y))
                  chunk:int=4096, # queries per block in neighbour searches
+                 trend:str='none', # none | quadratic: a local separable quadratic under the neighbours (see above)
+                 trend_window:float=3.0, # the trend's Gaussian window reaches the (trend_window * d)-th nearest point
+                 trend_ridge:float=1e-6, # relative ridge of the trend fit
                 ):
+        if trend not in ('none', 'quadratic'): raise ValueError(f"trend must be 'none' or 'quadratic', got {trend!r}")
         self.params, self.chunk = ENNParams(k, c_epi, c_ale), chunk
-        self.X = self.Y = self.Yvar = None
+        self.trend, self.trend_window, self.trend_ridge = trend, trend_window, trend_ridge
+        self.trend_basis = None                      # orthonormal [d, d] basis of the trend (None: the axes)
+        self.X = self.Y = self.Yvar = self._R = self._trend = None
         self.y_mean, self.y_scale = 0.0, 1.0
 
     @property
@@ -130,10 +160,27 @@ class ENN:
         "Store the training data (no fitting): `X` [n, d], `Y` [n] (maximised), optional observation variances `Yvar` [n]."
         X, Y, Yvar = _check_xy(X, Y, Yvar)
         self.X, self.Y, self.Yvar = X, Y.to(X.dtype), None if Yvar is None else Yvar.to(X.dtype)
-        self.y_mean = float(Y.mean()) if Y.numel() else 0.0
-        sd = float(Y.std()) if Y.numel() > 1 else float('nan')
-        self.y_scale = sd if math.isfinite(sd) and sd > 0 else 1.0
+        self._trend = None
+        if self.trend == 'quadratic':
+            basis = None if self.trend_basis is None or self.trend_basis.shape != (X.shape[1],) * 2 else self.trend_basis.to(X)
+            fit = fit_quadratic_trend(X, self.Y, self.trend_window, self.trend_ridge, basis)
+            if fit is not None: self._trend = (*fit, basis)
+        self._R = self.Y - self.trend_at(X) if self._trend is not None else self.Y      # what the neighbours model
+        self._set_scale()
         return self
+
+    def _set_scale(self)->None:
+        "Mean and spread of what the neighbours model (the residuals when there is a trend)."
+        R = self._R
+        self.y_mean = float(R.mean()) if R.numel() else 0.0
+        sd = float(R.std()) if R.numel() > 1 else float('nan')
+        self.y_scale = sd if math.isfinite(sd) and sd > 0 else 1.0
+
+    def trend_at(self, Q:Tensor)->Tensor|float:
+        "The trend t(Q) [m] (0.0 without one)."
+        if self._trend is None: return 0.0
+        anchor, beta, basis = self._trend
+        return quadratic_features(Q.to(anchor.dtype), anchor, basis) @ beta
 
     def neighbors(self, Q:Tensor, exclude:Tensor|None=None)->tuple[Tensor, Tensor]:
         "Squared distances and indices of the k nearest training points of each query [m, d]."
@@ -157,7 +204,7 @@ class ENN:
         w = self._weights(d2, idx, self.params.c_epi, self.params.c_ale)
         W = w.sum(1)
         wn = w / W[:, None]
-        mu = (wn * self.Y[idx]).sum(1)
+        mu = (wn * self._R[idx]).sum(1) + self.trend_at(Q)
         var = 1.0 / W
         if observation_noise: var = var + self.params.c_ale
         se = var.clamp(min=_EPS).sqrt() * self.y_scale
@@ -192,14 +239,16 @@ class ENN:
         if n_candidates > 0: fit_enn(self, n_samples, n_candidates, generator)
 
     def state_dict(self)->dict:
-        "Hyperparameters (the data are owned and restored by the caller)."
-        return asdict(self.params)
+        "Hyperparameters and the trend basis (the data are owned and restored by the caller)."
+        return dict(asdict(self.params), trend_basis=None if self.trend_basis is None else self.trend_basis.clone())
 
     def load_state_dict(self, state:dict)->None:
-        "Restore hyperparameters written by `state_dict`."
-        self.params = ENNParams(**state)
+        "Restore what `state_dict` wrote (call `set_data` afterwards to refit the trend in the restored basis)."
+        state = dict(state)
+        basis = state.pop('trend_basis', None)
+        self.params, self.trend_basis = ENNParams(**state), basis
 
-# %% ../../nbs/bo/01_enn.ipynb #8f51b293
+# %% ../../nbs/bo/01_enn.ipynb #33317395
 def enn_loo_loglik(model:ENN, # an ENN holding data
                    c_epi:Tensor, # [C] candidate epistemic scales
                    c_ale:Tensor, # [C] candidate aleatoric scales
@@ -207,7 +256,7 @@ def enn_loo_loglik(model:ENN, # an ENN holding data
                   )->Tensor:
     "Leave-one-out Gaussian log-likelihood [C] of each (c_epi, c_ale) pair, in standardised y units."
     d2, idx = model.neighbors(model.X[points], exclude=points)
-    y = (model.Y - model.y_mean) / model.y_scale
+    y = (model._R - model.y_mean) / model.y_scale
     ce, ca = c_epi.to(d2.dtype)[:, None, None], c_ale.to(d2.dtype)[:, None, None]
     w = model._weights(d2[None], idx[None], ce, ca)                    # [C, P, k]
     W = w.sum(-1)
@@ -235,7 +284,7 @@ def fit_enn(model:ENN, # an ENN holding data (after `set_data`)
     model.params = ENNParams(model.params.k, float(ce[best]), float(ca[best]))
     return model.params
 
-# %% ../../nbs/bo/01_enn.ipynb #3c7eaee4
+# %% ../../nbs/bo/01_enn.ipynb #b8f9572b
 def local_neighbourhood(model:ENN, # a fitted ENN with data
                         center:Tensor, # [d] incumbent in the unit cube
                         exclude:int|None=None, # training index of the incumbent itself (left out)
@@ -259,7 +308,13 @@ def mean_gradient(model:ENN, # a fitted ENN with data
     v = 1.0 / model._weights(d2, idx, model.params.c_epi, model.params.c_ale)[0]        # [k]
     u, diff = 1.0 / v, x - model.X[idx[0]]                                            # [k], [k, d]
     du = -2.0 * model.params.c_epi / v[:, None] ** 2 * diff
-    Z, y = u.sum(), model.Y[idx[0]]
+    Z, y = u.sum(), model._R[idx[0]]
     mu = (u * y).sum() / Z
     g = ((y[:, None] * du).sum(0) - mu * du.sum(0)) / Z
+    if model._trend is not None:                                                      # d t / dx = V (b + 2 c * z)
+        anchor, beta, basis = model._trend
+        d = x.shape[1]
+        z = (x[0] - anchor) if basis is None else (x[0] - anchor) @ basis
+        gz = beta[1:d + 1] + 2 * beta[d + 1:] * z
+        g = g + (gz if basis is None else basis @ gz)
     return g if torch.isfinite(g).all() else None

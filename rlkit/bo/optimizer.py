@@ -57,7 +57,7 @@ def latin_hypercube(n:int, d:int, generator:torch.Generator)->Tensor:
     perms = torch.argsort(torch.rand(d, n, generator=generator), dim=1).T.to(torch.float64)
     return (perms + torch.rand(n, d, generator=generator, dtype=torch.float64)) / n
 
-# %% ../../nbs/bo/04_optimizer.ipynb #13881bb6
+# %% ../../nbs/bo/04_optimizer.ipynb #5325a0f3
 SURROGATES, ACQUISITIONS = ('enn', 'gp'), ('thompson', 'ucb', 'pareto', 'qei')
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class TurboOptions:
     n_candidates:int|None=None # candidates per region and ask; None: min(5000, max(2000, 100 d))
     candidate_rv:str='sobol' # sobol | uniform
     k:int=10 # ENN neighbours
+    trend:str='quadratic' # ENN trend: quadratic (in the region's shape basis) | none (the reference ENN)
     fit_samples:int=100 # ENN leave-one-out points
     fit_candidates:int=100 # ENN fit candidates (0: no fit)
     max_model_points:int=2048 # a region's surrogate sees at most this many observations, the nearest its incumbent
@@ -86,7 +87,8 @@ class TurboOptions:
             if v is not None and (isinstance(v, bool) or int(v) != v or v < 1): raise ValueError(f"{name} must be a positive integer, got {v!r}")
         for name in ('batch_size', 'n_regions', 'n_init', 'n_candidates', 'k', 'fit_samples', 'max_model_points'): pos_int(name)
         choices = dict(surrogate=SURROGATES, acquisition=ACQUISITIONS, region_data=('independent', 'shared'),
-                       allocation=('even', 'score'), candidate_rv=('sobol', 'uniform'), nan_policy=('raise', 'worst'))
+                       allocation=('even', 'score'), candidate_rv=('sobol', 'uniform'), nan_policy=('raise', 'worst'),
+                       trend=('quadratic', 'none'))
         if self.acquisition is None: object.__setattr__(self, 'acquisition', 'ucb' if self.surrogate == 'enn' else 'thompson')
         for name, allowed in choices.items():
             v = getattr(self, name)
@@ -98,7 +100,7 @@ class TurboOptions:
                              f"use batch_size >= n_regions, or allocation='score'")
         if not self.beta >= 0: raise ValueError(f"beta must be >= 0, got {self.beta}")
 
-# %% ../../nbs/bo/04_optimizer.ipynb #791aaf3c
+# %% ../../nbs/bo/04_optimizer.ipynb #18680238
 @dataclass
 class _Region:
     tr:TrustRegion
@@ -109,7 +111,7 @@ class _Region:
     incumbent:int|None = None # history index of the best point in `data`
 
 def _make_surrogate(opts:TurboOptions):
-    if opts.surrogate == 'enn': return ENN(k=opts.k)
+    if opts.surrogate == 'enn': return ENN(k=opts.k, trend=opts.trend)
     from rlkit.bo.gp import GPSurrogate
     return GPSurrogate()
 
@@ -198,7 +200,7 @@ def _restart(opt:TurboOptimizer, r:int)->None:
     reg.surrogate = _make_surrogate(opt.options)
     reg.init = latin_hypercube(opt.n_init, opt.dim, opt.generator)
 
-# %% ../../nbs/bo/04_optimizer.ipynb #9bd7b5ba
+# %% ../../nbs/bo/04_optimizer.ipynb #5561524e
 def _route(opt:TurboOptimizer, U:Tensor)->list[int|None]:
     "For each told unit point, the region that asked for it (FIFO among equal points), or None."
     out = []
@@ -225,6 +227,9 @@ def _update_region(opt:TurboOptimizer, r:int, new:list[int])->None:
     reg.incumbent = int(reg.data[int(best[torch.randint(best.numel(), (1,), generator=opt.generator)])])
     sub = _model_subset(opt, reg)
     Xs, ys = opt.X[sub], opt.y_model[sub]
+    if o.surrogate == 'enn':                                 # the trend is separable in the region's shape basis
+        V = reg.tr.shape.V
+        reg.surrogate.trend_basis = V if V.shape == (opt.dim, opt.dim) else None
     reg.surrogate.set_data(Xs, ys)
     fit_gen = torch.Generator().manual_seed(_hash(o.seed, r, reg.generation, len(reg.data)) & 0x7FFFFFFF)
     if o.surrogate == 'enn': reg.surrogate.fit(fit_gen, o.fit_samples, o.fit_candidates)
@@ -369,7 +374,7 @@ class TurboOptimizer:
         "Restore a campaign saved with `state_dict` into an optimiser built with the same options."
         _load(self, state)
 
-# %% ../../nbs/bo/04_optimizer.ipynb #70471e97
+# %% ../../nbs/bo/04_optimizer.ipynb #36b0eafe
 def _load(opt:TurboOptimizer, s:dict)->None:
     if s.get('version') != 1: raise ValueError(f"unknown optimiser state version {s.get('version')!r}")
     if not torch.equal(s['bounds'], opt.bounds): raise ValueError("the saved campaign has different bounds")
@@ -388,10 +393,10 @@ def _load(opt:TurboOptimizer, s:dict)->None:
         reg.tr.load_state_dict(g['tr']); reg.data, reg.generation, reg.incumbent = g['data'].clone(), g['generation'], g['incumbent']
         reg.init = None if g['init'] is None else g['init'].clone()
         reg.surrogate = _make_surrogate(opt.options)
+        reg.surrogate.load_state_dict(g['surrogate'])
         if len(reg.data):
             sub = _model_subset(opt, reg)
             reg.surrogate.set_data(opt.X[sub], opt.y_model[sub])
-        reg.surrogate.load_state_dict(g['surrogate'])
 
 # %% ../../nbs/bo/04_optimizer.ipynb #51043a1d
 @dataclass
