@@ -29,8 +29,10 @@ from rlkit.bo.problems import BENCHMARKS  # noqa: E402
 
 METHODS = {
     "enn-box": dict(surrogate="enn", geometry="box"),
+    "enn-box-plain": dict(surrogate="enn", geometry="box", trend="none"),       # the reference ENN (no trend)
     "enn-ellipsoid": dict(surrogate="enn", geometry="ellipsoid"),
     "enn-metric": dict(surrogate="enn", geometry="metric"),
+    "enn-metric-plain": dict(surrogate="enn", geometry="metric", trend="none"),
     "enn-multi4": dict(surrogate="enn", geometry="box", n_regions=4, allocation="score"),
     "gp-box": dict(surrogate="gp", geometry="box"),
     "botorch-turbo1": None,   # bench/_bo_reference.py
