@@ -57,7 +57,7 @@ def latin_hypercube(n:int, d:int, generator:torch.Generator)->Tensor:
     perms = torch.argsort(torch.rand(d, n, generator=generator), dim=1).T.to(torch.float64)
     return (perms + torch.rand(n, d, generator=generator, dtype=torch.float64)) / n
 
-# %% ../../nbs/bo/04_optimizer.ipynb #5325a0f3
+# %% ../../nbs/bo/04_optimizer.ipynb #947b76ad
 SURROGATES, ACQUISITIONS = ('enn', 'gp'), ('thompson', 'ucb', 'pareto', 'qei')
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class TurboOptions:
     region_data:str='independent' # independent: a region sees what it asked for | shared: every region sees everything
     allocation:str='even' # even: q split over regions | score: each proposes q, the global top-q by acquisition wins
     n_init:int|None=None # initial design per region; None: max(2 * batch_size... see below)
-    n_candidates:int|None=None # candidates per region and ask; None: min(5000, max(2000, 100 d))
+    n_candidates:int|None=None # candidates per region and ask; None: min(5000, max(2000, 100 d)) for ENN, 200 d for GP (TuRBO's)
     candidate_rv:str='sobol' # sobol | uniform
     k:int=10 # ENN neighbours
     trend:str='quadratic' # ENN trend: quadratic (in the region's shape basis) | none (the reference ENN)
@@ -294,7 +294,7 @@ def _check_bounds(bounds)->Tensor:
                          + (f" ({bad.numel()} coordinates in all)" if bad.numel() > 1 else ""))
     return b
 
-# %% ../../nbs/bo/04_optimizer.ipynb #c88def9d
+# %% ../../nbs/bo/04_optimizer.ipynb #3a12ae0d
 class TurboOptimizer:
     "Trust-region Bayesian optimisation that MAXIMISES y: `ask()` -> X [q, d] in user units, `tell(X, y)`."
     def __init__(self, bounds, # [2, d] (lows, highs) or [d, 2] pairs, in user units
@@ -321,7 +321,7 @@ class TurboOptimizer:
         else:
             self.tr_config = TRConfig.from_options(**{'geometry': geometry, **(trust_region or {}), **tr_opts})
         self.n_init = o.n_init or max(o.batch_size, min(2 * d, 5 * o.batch_size))
-        self.n_candidates = o.n_candidates or min(5000, max(2000, 100 * d))
+        self.n_candidates = o.n_candidates or min(5000, max(2000, (100 if o.surrogate == 'enn' else 200) * d))
         self.generator = torch.Generator().manual_seed(o.seed)
         self.X = torch.zeros(0, d, dtype=torch.float64)          # every told point, unit cube
         self.y = torch.zeros(0, dtype=torch.float64)             # every told value, as told (NaN kept)
