@@ -88,9 +88,12 @@ def quality(args) -> None:
 
 
 def report(args) -> None:
-    rows = [json.loads(l) for l in Path(args.out).read_text().splitlines()]
+    latest = {}                                          # one record per (problem, method, seed): the last written
+    for out in args.out.split(","):
+        for line in Path(out).read_text().splitlines():
+            r = json.loads(line); latest[(r["problem"], r["method"], r["seed"])] = r
     groups = {}
-    for r in rows: groups.setdefault((r["problem"], r["method"]), []).append(r)
+    for r in latest.values(): groups.setdefault((r["problem"], r["method"]), []).append(r)
     print("| problem | method | seeds | median best@200 | median best@500 | median wall (s) |")
     print("|---|---|---|---|---|---|")
     for (problem, method), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], list(METHODS).index(kv[0][1]))):
@@ -149,7 +152,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--budget", type=int, default=500)
     ap.add_argument("--q", type=int, default=10)
-    ap.add_argument("--out", default="bench/bo_runs.jsonl")
+    ap.add_argument("--out", default="bench/bo_runs.jsonl", help="JSONL file (report: several, comma-separated)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000, 50000])
     ap.add_argument("--dim", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=5)
