@@ -94,7 +94,7 @@ def hashed_normals(seeds:Tensor, # [s] int64 draw seeds
     u = (_shr(z, 11).to(torch.float64) + 0.5) * 2.0 ** -53
     return math.sqrt(2.0) * torch.erfinv(2.0 * u - 1.0)
 
-# %% ../../nbs/bo/01_enn.ipynb #85093ff9
+# %% ../../nbs/bo/01_enn.ipynb #2097467a
 def quadratic_features(X:Tensor, anchor:Tensor, basis:Tensor|None=None)->Tensor:
     "Features [n, 2d+1] of the separable quadratic: 1, z, z^2 with z = basis^T (x - anchor)."
     z = X - anchor
@@ -112,9 +112,10 @@ def fit_quadratic_trend(X:Tensor, Y:Tensor, window:float=3.0, ridge:float=1e-6, 
     w = torch.exp(-d2 / (2 * h2))
     A = quadratic_features(X, anchor, basis)
     G = (A * w[:, None]).T @ A
-    reg = ridge * torch.diagonal(G)[1:].mean() * torch.eye(A.shape[1], dtype=X.dtype, device=X.device)
+    reg = (ridge * torch.diagonal(G)[1:].mean() + 1e-300) * torch.eye(A.shape[1], dtype=X.dtype, device=X.device)
     reg[0, 0] = 0.0
-    beta = torch.linalg.solve(G + reg, (A * w[:, None]).T @ Y)
+    try: beta = torch.linalg.solve(G + reg, (A * w[:, None]).T @ Y)
+    except RuntimeError: return None                                            # singular (e.g. repeated points)
     return (anchor, beta) if torch.isfinite(beta).all() else None
 
 # %% ../../nbs/bo/01_enn.ipynb #0c2833f0
