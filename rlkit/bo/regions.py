@@ -16,7 +16,7 @@ __all__ = ['GEOMETRIES', 'GEOMETRY_ALIASES', 'UPDATE_OPTIONS', 'suggest', 'TRCon
            'shape_from_rows', 'shape_from_neighbourhood', 'shape_from_gradient', 'shape_from_differences',
            'blend_shapes', 'raasp_mask', 'ray_scale', 'uniform_source', 'elite_offsets', 'TrustRegion']
 
-# %% ../../nbs/bo/03_regions.ipynb #f36ad2b6
+# %% ../../nbs/bo/03_regions.ipynb #2b339269
 GEOMETRIES = ('box', 'ball', 'ellipsoid', 'metric', 'grad_ellipsoid', 'grad_metric')
 GEOMETRY_ALIASES = {
     'enn_iso': 'ball', 'iso': 'ball', 'enn_ellip': 'ellipsoid', 'enn_ellipsoid': 'ellipsoid', 'enn_true_ellipsoid': 'ellipsoid',
@@ -41,6 +41,7 @@ class TRConfig:
     length_max:float=1.6 # L never grows beyond
     fixed_length:float|None=None # pin L (disables the length rule and restarts)
     success_tolerance:int=3 # consecutive improving batches before L doubles
+    improvement:str='relative' # an improvement must beat best by 1e-3 |best| (relative, TuRBO) or 1e-3 (max - min) of y (spread)
     failure_tolerance:int|None=None # consecutive failing batches before L halves; None: ceil(max(4/q, d/q))
     length_rule:str='counter' # counter (TuRBO) | ratio (actual/predicted improvement; ellipsoids)
     p_perturb:float|None=None # RAASP probability of perturbing a coordinate; None: min(20/d, 1)
@@ -82,6 +83,8 @@ class TRConfig:
         for name in ('success_tolerance', 'failure_tolerance', 'shape_period', 'elite_size'):
             v = getattr(self, name)
             if v is not None and (int(v) != v or v < 1): raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.improvement not in ('relative', 'spread'):
+            raise ValueError(f"improvement must be 'relative' or 'spread', got {self.improvement!r}{suggest(self.improvement, ('relative', 'spread'))}")
         if self.length_rule not in ('counter', 'ratio'):
             raise ValueError(f"length_rule must be 'counter' or 'ratio', got {self.length_rule!r}{suggest(self.length_rule, ('counter', 'ratio'))}")
         if self.length_rule == 'ratio' and geo not in ('ellipsoid', 'grad_ellipsoid'):
@@ -119,7 +122,7 @@ class TRConfig:
             if kappa: options.setdefault('kappa_max', kappa)
         return cls(**options)
 
-# %% ../../nbs/bo/03_regions.ipynb #0e755a9d
+# %% ../../nbs/bo/03_regions.ipynb #bf780fca
 def failure_tolerance(batch_size:int, dim:int)->int:
     "TuRBO's consecutive-failure budget: ceil(max(4/q, d/q))."
     if batch_size < 1 or dim < 1: raise ValueError(f"batch_size and dim must be >= 1, got {batch_size} and {dim}")
@@ -156,8 +159,9 @@ class LengthRule:
         if n_obs == self.n_obs: return
         self.n_obs = n_obs
         c = self.config
-        spread = float(y_prev.max() - y_prev.min()) if y_prev.numel() else 0.0
-        improved = math.isfinite(self.best) and y_incumbent > self.best + 1e-3 * spread
+        if c.improvement == 'relative': margin = 1e-3 * abs(self.best) if math.isfinite(self.best) else 0.0
+        else: margin = 1e-3 * float(y_prev.max() - y_prev.min()) if y_prev.numel() else 0.0
+        improved = math.isfinite(self.best) and y_incumbent > self.best + margin
         first = not math.isfinite(self.best)
         self.best = max(self.best, y_incumbent)
         if c.fixed_length is not None or first: return
