@@ -121,7 +121,7 @@ def _hash(*xs:int)->int:
     for x in xs: z = _splitmix64(z ^ torch.tensor(int(x) & 0x7FFFFFFFFFFFFFFF, dtype=torch.long))
     return int(z) & 0x7FFFFFFFFFFFFFFF
 
-# %% ../../nbs/bo/04_optimizer.ipynb #45395443
+# %% ../../nbs/bo/04_optimizer.ipynb #e2e11081
 def _score_and_select(reg:_Region, C:Tensor, n:int, opts:TurboOptions, generator:torch.Generator, key:int)->tuple[Tensor, Tensor]:
     "Pick n of the candidates C [M, d]; also return a comparable score per pick (for allocation across regions)."
     acq, s = opts.acquisition, reg.surrogate
@@ -152,7 +152,8 @@ def _propose(opt:TurboOptimizer, r:int, n:int)->tuple[Tensor, Tensor]:
             key = _hash(o.seed, r, reg.generation, len(reg.data), opt.n_asks)
             center = opt.X[reg.incumbent]
             if o.acquisition == 'qei':
-                half = reg.tr.length / 2 * (reg.surrogate.lengthscales() if reg.surrogate.lengthscales() is not None else 1.0)
+                ls = reg.surrogate.lengthscales()
+                half = reg.tr.length / 2 * (ls if ls is not None else 1.0)
                 pts = reg.surrogate.propose_qei((center - half).clamp(0, 1), (center + half).clamp(0, 1), n, seed=key & 0x7FFFFFFF)
                 out.append(pts); score.append(reg.surrogate.predict(pts)[0])
             else:
@@ -163,7 +164,7 @@ def _propose(opt:TurboOptimizer, r:int, n:int)->tuple[Tensor, Tensor]:
                 out.append(C[idx]); score.append(sc.to(torch.float64))
     return torch.cat(out), torch.cat(score)
 
-# %% ../../nbs/bo/04_optimizer.ipynb #a91f51d2
+# %% ../../nbs/bo/04_optimizer.ipynb #c272febc
 def _allocate_even(q:int, R:int)->list[int]:
     "q split over R regions, the remainder one each to the first regions."
     return [q // R + (r < q % R) for r in range(R)]
@@ -174,10 +175,10 @@ def _ask(opt:TurboOptimizer)->tuple[Tensor, list[int]]:
     for r, reg in enumerate(opt.regions):
         if reg.tr.rule.needs_restart: _restart(opt, r)
     if o.allocation == 'even' or R == 1:
-        parts = [(_propose(opt, r, n), r) for r, n in enumerate(_allocate_even(o.batch_size, R)) if n > 0]
-        X = torch.cat([p[0][0] for p in parts]); tags = sum([[r] * p[0][0].shape[0] for p, r in zip(parts, [r for _, r in parts])], [])
-        for r, n in enumerate(_allocate_even(o.batch_size, R)): opt.regions[r].tr.rule.set_batch_size(max(n, 1))
-        return X, tags
+        counts = _allocate_even(o.batch_size, R)
+        parts = [(r, _propose(opt, r, n)[0]) for r, n in enumerate(counts) if n > 0]
+        for r, n in enumerate(counts): opt.regions[r].tr.rule.set_batch_size(max(n, 1))
+        return torch.cat([pts for _, pts in parts]), [r for r, pts in parts for _ in range(pts.shape[0])]
     pools = [_propose(opt, r, o.batch_size) for r in range(R)]
     X = torch.cat([p[0] for p in pools]); sc = torch.cat([p[1] for p in pools])
     tags = torch.cat([torch.full((p[0].shape[0],), r) for r, p in enumerate(pools)])
