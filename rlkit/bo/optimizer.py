@@ -164,7 +164,7 @@ def _propose(opt:TurboOptimizer, r:int, n:int)->tuple[Tensor, Tensor]:
                 out.append(C[idx]); score.append(sc.to(torch.float64))
     return torch.cat(out), torch.cat(score)
 
-# %% ../../nbs/bo/04_optimizer.ipynb #c272febc
+# %% ../../nbs/bo/04_optimizer.ipynb #be781b5c
 def _allocate_even(q:int, R:int)->list[int]:
     "q split over R regions, the remainder one each to the first regions."
     return [q // R + (r < q % R) for r in range(R)]
@@ -183,7 +183,10 @@ def _ask(opt:TurboOptimizer)->tuple[Tensor, list[int]]:
     X = torch.cat([p[0] for p in pools]); sc = torch.cat([p[1] for p in pools])
     tags = torch.cat([torch.full((p[0].shape[0],), r) for r, p in enumerate(pools)])
     sc = torch.where(torch.isnan(sc), torch.full_like(sc, -math.inf), sc)
-    order = torch.argsort(sc + 1e-12 * torch.rand(sc.shape, generator=opt.generator, dtype=sc.dtype), descending=True)[:o.batch_size]
+    tie = torch.rand(sc.shape, generator=opt.generator, dtype=sc.dtype)
+    init = torch.isposinf(sc)                                                       # initial-design points
+    order = torch.argsort(torch.where(init, tie, sc + 1e-12 * tie), descending=True, stable=True)   # by score; designs at random
+    order = order[torch.argsort(init[order].to(torch.int8), descending=True, stable=True)][:o.batch_size]  # designs first
     for r in range(R):
         n_r = int((tags[order] == r).sum())
         if n_r: opt.regions[r].tr.rule.set_batch_size(n_r)
