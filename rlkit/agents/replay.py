@@ -12,7 +12,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['ReplayBuffer']
 
-# %% ../../nbs/agents/01_replay.ipynb #547a45a2
+# %% ../../nbs/agents/01_replay.ipynb #5d0f5d97
 class ReplayBuffer:
     "Circular buffer of vectorised transitions `[capacity, n_envs, ...]` with n-step sampling; checkpointable."
     def __init__(self, capacity:int, # time steps kept (each holds n_envs transitions)
@@ -21,6 +21,8 @@ class ReplayBuffer:
                  action_shape:tuple=(), # shape of one action (() for a discrete action index)
                  obs_dtype:torch.dtype=torch.float32,
                  action_dtype:torch.dtype=torch.float32, # torch.long for discrete actions
+                 prioritized:bool=False, # sample in proportion to priority^alpha (Schaul et al. 2016)
+                 alpha:float=0.6, # priority exponent (0: uniform)
                 ):
         for name, v in (('capacity', capacity), ('n_envs', n_envs)):
             if isinstance(v, bool) or int(v) != v or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -34,6 +36,16 @@ class ReplayBuffer:
         self.terminated = torch.zeros(C, N, dtype=torch.bool)
         self.truncated = torch.zeros(C, N, dtype=torch.bool)
         self.steps = 0                                   # time steps added so far (logical clock)
+        self.prioritized, self.alpha = bool(prioritized), float(alpha)
+        self.priority = torch.zeros(C, N) if prioritized else None   # 0 marks an empty slot: never sampled
+        self.max_priority = 1.0
+
+    @staticmethod
+    def transition_bytes(obs_shape:tuple, action_shape:tuple=(), obs_dtype:torch.dtype=torch.float32,
+                         action_dtype:torch.dtype=torch.float32, prioritized:bool=False)->int:
+        "Bytes one transition takes in a buffer of this layout (known before allocating it)."
+        size = lambda shape, dt: math.prod(shape) * torch.empty((), dtype=dt).element_size()
+        return 2 * size(obs_shape, obs_dtype) + size(action_shape, action_dtype) + 4 + 2 + (4 if prioritized else 0)
 
     def __len__(self)->int:
         "Transitions stored (time steps x environments)."
@@ -42,10 +54,11 @@ class ReplayBuffer:
     @property
     def bytes_per_transition(self)->float:
         "Storage bytes per stored transition (one environment, one step)."
-        total = sum(t.element_size() * t.numel() for t in (self.obs, self.next_obs, self.action, self.reward, self.terminated, self.truncated))
+        ts = [self.obs, self.next_obs, self.action, self.reward, self.terminated, self.truncated]
+        total = sum(t.element_size() * t.numel() for t in ts + ([self.priority] if self.prioritized else []))
         return total / (self.capacity * self.n_envs)
 
-# %% ../../nbs/agents/01_replay.ipynb #8b247230
+# %% ../../nbs/agents/01_replay.ipynb #4f61fe34
 def _check_field(name:str, x, shape:tuple, dtype:torch.dtype)->Tensor:
     x = torch.as_tensor(x)
     if tuple(x.shape) != shape: raise ValueError(f"{name} must be shaped {list(shape)}, got {list(x.shape)}")
@@ -62,24 +75,29 @@ def _add(self:ReplayBuffer, obs, action, reward, next_obs, terminated, truncated
                   terminated=_check_field('terminated', terminated, (N,), torch.bool),
                   truncated=_check_field('truncated', truncated, (N,), torch.bool))
     for k, v in fields.items(): getattr(self, k)[i] = v
+    if self.prioritized: self.priority[i] = self.max_priority      # new transitions are seen at least once
     self.steps += 1
 
 ReplayBuffer.add = _add
 
-# %% ../../nbs/agents/01_replay.ipynb #aeaa0fc3
+# %% ../../nbs/agents/01_replay.ipynb #a7449130
 def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
             generator:torch.Generator|None=None, # randomness (pass one for reproducible sampling)
             n_step:int=1, # look-ahead steps of the return
             gamma:float=0.99, # discount
+            beta:float=0.4, # importance-weight exponent (prioritised buffers only)
            )->dict[str, Tensor]:
-    "A batch: obs, action, reward (n-step return), next_obs (s' after the window), discount (gamma^m (1 - terminated)), index."
+    "A batch: obs, action, reward (n-step return), next_obs (s' after the window), discount (gamma^m (1 - terminated)), index, weight."
     if len(self) == 0: raise ValueError("cannot sample from an empty replay buffer")
     if int(n_step) != n_step or n_step < 1: raise ValueError(f"n_step must be a positive integer, got {n_step!r}")
     if not 0 <= gamma <= 1: raise ValueError(f"gamma must be in [0, 1], got {gamma}")
     stored = min(self.steps, self.capacity)
     first = self.steps - stored                                      # oldest logical step still stored
-    t = first + torch.randint(stored, (batch_size,), generator=generator)
-    e = torch.randint(self.n_envs, (batch_size,), generator=generator)
+    if self.prioritized: t, e, weight = _prioritized_draw(self, batch_size, generator, beta)
+    else:
+        t = first + torch.randint(stored, (batch_size,), generator=generator)
+        e = torch.randint(self.n_envs, (batch_size,), generator=generator)
+        weight = torch.ones(batch_size)
     ret = torch.zeros(batch_size)
     disc = torch.ones(batch_size)
     last = t.clone()
@@ -98,17 +116,45 @@ def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
     disc = disc * (~self.terminated[lp, e]).float()
     p0 = t % self.capacity
     return dict(obs=self.obs[p0, e], action=self.action[p0, e], reward=ret, next_obs=self.next_obs[lp, e], discount=disc,
-                index=torch.stack([t, e], 1))
+                index=torch.stack([t, e], 1), weight=weight)
 
 ReplayBuffer.sample = _sample
 
-# %% ../../nbs/agents/01_replay.ipynb #60f32bd0
+# %% ../../nbs/agents/01_replay.ipynb #c16d9476
+def _prioritized_draw(self:ReplayBuffer, batch_size:int, generator, beta:float)->tuple[Tensor, Tensor, Tensor]:
+    "Logical steps, envs and normalised importance weights of a prioritised draw."
+    p = self.priority.reshape(-1).pow(self.alpha)
+    total = p.sum()
+    flat = torch.multinomial(p, batch_size, replacement=True, generator=generator)
+    pos, e = flat // self.n_envs, flat % self.n_envs
+    newest = (self.steps - 1) % self.capacity
+    t = self.steps - 1 - (newest - pos) % self.capacity                 # slot -> logical step
+    n = len(self)
+    prob = p[flat] / total
+    min_prob = p[p > 0].min() / total
+    weight = (n * prob).pow(-beta) / (n * min_prob).pow(-beta)
+    return t, e, weight
+
+def _update_priorities(self:ReplayBuffer, index:Tensor, # the `index` of a sampled batch, [B, 2] (step, env)
+                       td_error:Tensor, # [B] TD errors (or any non-negative score) of those transitions
+                      )->None:
+    "Set the priorities of sampled transitions to |td_error| + 1e-6."
+    if not self.prioritized: raise ValueError("update_priorities needs a buffer built with prioritized=True")
+    pr = td_error.detach().abs().float().cpu() + 1e-6
+    if not torch.isfinite(pr).all(): raise ValueError("td_error contains NaN or Inf")
+    self.priority[index[:, 0] % self.capacity, index[:, 1]] = pr
+    self.max_priority = max(self.max_priority, float(pr.max()))
+
+ReplayBuffer.update_priorities = _update_priorities
+
+# %% ../../nbs/agents/01_replay.ipynb #83b08cd5
 def _state_dict(self:ReplayBuffer)->dict:
     "The stored steps (oldest first) and the logical clock."
     stored = min(self.steps, self.capacity)
     order = (torch.arange(self.steps - stored, self.steps) % self.capacity)
     return dict(capacity=self.capacity, n_envs=self.n_envs, steps=self.steps,
-                **{k: getattr(self, k)[order].clone() for k in ('obs', 'next_obs', 'action', 'reward', 'terminated', 'truncated')})
+                **{k: getattr(self, k)[order].clone() for k in ('obs', 'next_obs', 'action', 'reward', 'terminated', 'truncated')},
+                **({'priority': self.priority[order].clone(), 'max_priority': self.max_priority} if self.prioritized else {}))
 
 def _load_state_dict(self:ReplayBuffer, state:dict)->None:
     "Restore what `state_dict` wrote into a buffer built with the same capacity, envs, shapes and dtypes."
@@ -121,6 +167,10 @@ def _load_state_dict(self:ReplayBuffer, state:dict)->None:
         if v.shape[1:] != dst.shape[1:] or v.dtype != dst.dtype or v.shape[0] != stored:
             raise ValueError(f"the saved buffer's {k} is {v.dtype} {list(v.shape)}, expected {dst.dtype} {[stored, *dst.shape[1:]]}")
         dst[order] = v
+    if self.prioritized != ('priority' in state):
+        raise ValueError(f"the saved buffer is {'' if 'priority' in state else 'not '}prioritised, this one is {'' if self.prioritized else 'not'}")
+    if self.prioritized:
+        self.priority.zero_(); self.priority[order] = state['priority']; self.max_priority = state['max_priority']
     self.steps = steps
 
 ReplayBuffer.state_dict, ReplayBuffer.load_state_dict = _state_dict, _load_state_dict

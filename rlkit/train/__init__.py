@@ -5,6 +5,6 @@
 # %% auto #0
 __all__ = []
 
-# %% ../../nbs/train/02_api.ipynb #ffa08287
-from .loop import train, build, TrainResult, TrainingError
+# %% ../../nbs/train/02_api.ipynb #9a240abc
+from .loop import train, resume, evaluate_run, build, TrainResult, TrainingError, ALGORITHMS, BACKENDS
 from .evaluate import evaluate, record_video, plot_learning_curve

@@ -1,0 +1,90 @@
+"""Throughput and memory of rlkit's native engine against Stable-Baselines3 2.9.2, same machine, same settings.
+
+For each case, two subprocesses run one after the other (so each peak RSS is that of one run): rlkit's training loop
+(collect + update, no evaluation, checkpoints or telemetry, like SB3's `model.learn`) and `bench/_sb3_reference.py`
+with identical hyperparameters and network sizes. Cases:
+
+* ppo_cartpole  -- configs/ppo_cartpole.yaml (rl-zoo: 8 envs, n_steps 32, batch 256, 20 epochs, 64x64 tanh)
+* sac_pendulum  -- configs/sac_pendulum.yaml (256x256, batch 256, one gradient step per env step, buffer 1e6)
+* dqn_cartpole  -- configs/dqn_cartpole.yaml (rl-zoo: 256x256, train_freq 256, gradient_steps 128, buffer 1e5)
+* td3_pendulum  -- configs/td3_pendulum.yaml with 256x256 and learning_starts 100 (as the SB3 reference)
+
+Usage: python bench/engine.py [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--json out.json]
+       python bench/engine.py --run CASE --steps N --threads T     (one rlkit run; prints JSON)
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = {'ppo_cartpole': 50_000, 'sac_pendulum': 3_000, 'dqn_cartpole': 30_000, 'td3_pendulum': 3_000}
+CONFIGS = {'ppo_cartpole': ('configs/ppo_cartpole.yaml', {}),
+           'sac_pendulum': ('configs/sac_pendulum.yaml', {}),
+           'dqn_cartpole': ('configs/dqn_cartpole.yaml', {}),
+           'td3_pendulum': ('configs/td3_pendulum.yaml', {'algo.hidden_sizes': [256, 256], 'algo.learning_starts': 100})}
+
+
+def rlkit_run(case: str, steps: int, threads: int) -> dict:
+    "Time rlkit's collect/update loop for `steps` env steps in this process."
+    import torch
+    from rlkit.core.config import load_config
+    from rlkit.core.seeding import seed_everything, derive_seed
+    from rlkit.train.loop import build
+    torch.set_num_threads(threads)
+    path, extra = CONFIGS[case]
+    cfg = load_config(ROOT / path, {'train.total_steps': steps, **extra})
+    seed_everything(cfg.seed)
+    b = build(cfg)
+    b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
+    agent, col = b.agent, b.collector
+    n = cfg.algo.n_steps if agent.on_policy else cfg.algo.train_freq
+    iters = max(1, steps // (n * cfg.env.num_envs))
+    rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t = time.perf_counter()
+    for it in range(iters):
+        agent.set_progress(it / iters)
+        batch, _ = col.collect(agent, n)
+        agent.update(batch)
+    sec = time.perf_counter() - t
+    buf = getattr(agent, 'buffer', None)
+    return {'case': case, 'impl': 'rlkit', 'env_steps': col.total_steps, 'seconds': sec, 'steps_per_s': col.total_steps / sec,
+            'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'rss_after_build_mib': rss_build,
+            'replay_bytes_per_transition': None if buf is None else buf.bytes_per_transition, 'threads': threads}
+
+
+def sub(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out[out.index('{'):])
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--run'); p.add_argument('--steps', type=int); p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--cases', default='ppo_cartpole,sac_pendulum,dqn_cartpole'); p.add_argument('--json')
+    a = p.parse_args()
+    if a.run:
+        print(json.dumps(rlkit_run(a.run, a.steps or STEPS[a.run], a.threads))); return
+    rows = []
+    for case in a.cases.split(','):
+        steps = a.steps or STEPS[case]
+        mine = sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)])
+        ref = sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.threads)])
+        rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s']})
+        print(f"{case:14s} rlkit {mine['steps_per_s']:9.0f} steps/s  sb3 {ref['steps_per_s']:9.0f} steps/s  "
+              f"x{rows[-1]['speedup']:.2f}  peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
+              f"bytes/transition {mine['replay_bytes_per_transition']} / {ref.get('replay_bytes_per_transition')}", flush=True)
+    import torch, gymnasium, numpy
+    out = {'benchmark': 'engine', 'threads': a.threads, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
+           'versions': {'torch': torch.__version__, 'gymnasium': gymnasium.__version__, 'numpy': numpy.__version__,
+                        'python': platform.python_version()}}
+    if a.json: Path(a.json).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == '__main__':
+    main()

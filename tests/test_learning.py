@@ -1,0 +1,20 @@
+"""Learning checks (slow: `make test-slow`): each algorithm with its config in configs/ reaches the return the issue
+asks for within the rl-zoo budget, for three seeds. CartPole: eval return >= 475 (PPO 100k steps, DQN and QR-DQN 50k,
+A2C 500k). Pendulum: >= -200 within 20k steps (SAC, TD3)."""
+import pytest
+
+from rlkit.train import train
+
+QUIET = {'telemetry.console': False, 'telemetry.tensorboard': False, 'telemetry.notebook': False, 'eval.video': False,
+         'checkpoint.every_steps': 0}
+CASES = [('ppo_cartpole', 475), ('dqn_cartpole', 475), ('qrdqn_cartpole', 475), ('a2c_cartpole', 475),
+         ('sac_pendulum', -200), ('td3_pendulum', -200)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name,threshold', CASES)
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_reaches_threshold(tmp_path, name, threshold, seed):
+    res = train(f'configs/{name}.yaml', {'seed': seed, **QUIET}, run_root=tmp_path)
+    ret = res.final_eval['return_mean']
+    assert ret >= threshold, f"{name} seed {seed}: final evaluation return {ret:.1f} < {threshold}"
