@@ -12,7 +12,8 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
-           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP']
+           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP',
+           'make_adam']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -225,3 +226,10 @@ class EnsembleMLP(nn.Module):
         self.n = n
 
     def forward(self, x:Tensor)->Tensor: return self.net(x)
+
+# %% ../../nbs/agents/02_networks.ipynb #acfd45f3
+def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
+    "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
+    params = list(params)
+    try: return torch.optim.Adam(params, lr=lr, eps=eps, fused=True)
+    except (RuntimeError, TypeError): return torch.optim.Adam(params, lr=lr, eps=eps)
