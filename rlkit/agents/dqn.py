@@ -42,7 +42,7 @@ def quantile_huber_loss(quantiles:Tensor, # [B, K] current quantiles of the take
     w = per_sample if weights is None else per_sample * weights
     return w.mean(), per_sample.detach()
 
-# %% ../../nbs/agents/04_dqn.ipynb #55377bcd
+# %% ../../nbs/agents/04_dqn.ipynb #11752406
 class DQN(OffPolicyAgent):
     "Deep Q-learning: epsilon-greedy exploration, replay, target network; double-Q, dueling, n-step, PER as options."
     stat_names = ('loss', 'q_mean', 'td_abs', 'grad_norm')
@@ -79,9 +79,11 @@ class DQN(OffPolicyAgent):
 
     @torch.no_grad()
     def _explore(self, obs:np.ndarray)->np.ndarray:
-        greedy = self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
         explore = self.rng.random(len(obs)) < self.epsilon()
-        return np.where(explore, self.random_actions(len(obs)), greedy)
+        random = self.random_actions(len(obs))
+        if explore.all(): return random                      # no forward pass needed
+        greedy = self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
+        return np.where(explore, random, greedy)
 
     def observe(self, *args, **kwargs)->None:
         "Store a transition; count target-network updates that fall due."
@@ -98,12 +100,26 @@ class DQN(OffPolicyAgent):
 
     def extra_stats(self): return {**super().extra_stats(), 'epsilon': self.epsilon()}
 
+    @torch.no_grad()
+    def prepare_phase(self, batches:list[dict])->list[dict]:
+        "Without double-Q the targets depend only on the target network, fixed during a phase: one forward for all."
+        if self.cfg.double_q: return batches
+        nxt = torch.cat([b['next_obs'] for b in batches])
+        y = self._targets(self.q_target(nxt), torch.cat([b['reward'] for b in batches]), torch.cat([b['discount'] for b in batches]))
+        B = self.cfg.batch_size
+        return [{**b, 'target': y[i * B:(i + 1) * B]} for i, b in enumerate(batches)]
+
+    def _targets(self, q_next_target:Tensor, reward:Tensor, discount:Tensor, q_next_online:Tensor|None=None)->Tensor:
+        return dqn_targets(q_next_target, reward, discount, q_next_online)
+
     def _loss(self, b:dict)->tuple[Tensor, Tensor, Tensor]:
         "Loss, mean Q of the taken actions, per-sample |TD error|."
         q = self.q(b['obs']).gather(-1, b['action'].unsqueeze(-1)).squeeze(-1)
-        with torch.no_grad():
-            online = self.q(b['next_obs']) if self.cfg.double_q else None
-            y = dqn_targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
+        y = b.get('target')
+        if y is None:
+            with torch.no_grad():
+                online = self.q(b['next_obs']) if self.cfg.double_q else None
+                y = self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
         td = y - q
         per = F.huber_loss(q, y, reduction='none') if self.cfg.loss == 'huber' else td.pow(2)
         return (per * b['weight']).mean(), q.detach().mean(), td.detach().abs()
@@ -124,14 +140,21 @@ class QRDQN(DQN):
     "Quantile-regression DQN: n_quantiles per action, quantile Huber loss, greedy on the mean quantile."
     def __init__(self, cfg:QRDQNConfig, *args, **kwargs): super().__init__(cfg, *args, **kwargs)
 
+    def _targets(self, q_next_target:Tensor, reward:Tensor, discount:Tensor, q_next_online:Tensor|None=None)->Tensor:
+        "Target quantiles [B, K] of the action with the largest mean (chosen by the online net with double-Q)."
+        K = q_next_target.shape[-1]
+        chooser = (q_next_online if q_next_online is not None else q_next_target).mean(-1)
+        a = chooser.argmax(-1).view(-1, 1, 1).expand(-1, 1, K)
+        return reward.unsqueeze(-1) + discount.unsqueeze(-1) * q_next_target.gather(1, a).squeeze(1)
+
     def _loss(self, b:dict)->tuple[Tensor, Tensor, Tensor]:
         K = self.cfg.n_quantiles
         idx = b['action'].view(-1, 1, 1).expand(-1, 1, K)
         theta = self.q(b['obs']).gather(1, idx).squeeze(1)                                # [B, K]
-        with torch.no_grad():
-            nxt = self.q_target(b['next_obs'])                                            # [B, A, K]
-            chooser = self.q(b['next_obs']).mean(-1) if self.cfg.double_q else nxt.mean(-1)
-            a = chooser.argmax(-1).view(-1, 1, 1).expand(-1, 1, K)
-            y = b['reward'].unsqueeze(-1) + b['discount'].unsqueeze(-1) * nxt.gather(1, a).squeeze(1)
+        y = b.get('target')
+        if y is None:
+            with torch.no_grad():
+                online = self.q(b['next_obs']) if self.cfg.double_q else None
+                y = self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
         loss, per = quantile_huber_loss(theta, y, self.cfg.kappa, b['weight'])
         return loss, theta.detach().mean(), per

@@ -56,7 +56,7 @@ def polyak_update(target:nn.Module, source:nn.Module, tau:float, times:int=1)->N
     else: torch._foreach_lerp_(tp, sp, t)
     for tb, sb in zip(target.buffers(), source.buffers()): tb.copy_(sb)
 
-# %% ../../nbs/agents/03_offpolicy.ipynb #cfd48a64
+# %% ../../nbs/agents/03_offpolicy.ipynb #5c5cfd2a
 class OffPolicyAgent:
     "Replay, exploration, update phases, target networks, learning-rate schedules and state for off-policy agents."
     on_policy = False
@@ -123,16 +123,25 @@ class OffPolicyAgent:
         "True once enough steps are stored to learn."
         return self.env_steps >= max(self.cfg.learning_starts, 1) and len(self.buffer) >= 1
 
-    def sample(self)->dict[str, Tensor]:
-        "One minibatch from the buffer (n-step returns when `n_step` > 1), on the agent's device."
+    def sample(self, k:int|None=None)->dict[str, Tensor]|list[dict[str, Tensor]]:
+        "One minibatch from the buffer (n-step returns when `n_step` > 1) on the agent's device; or `k` of them, drawn at once."
         beta = getattr(self.cfg, 'per_beta', 1.0) + (1.0 - getattr(self.cfg, 'per_beta', 1.0)) * self.progress  # annealed to 1
-        b = self.buffer.sample(self.cfg.batch_size, self.sample_generator, self.cfg.n_step, self.cfg.gamma, beta=beta)
-        return {k: v.to(self.device, non_blocking=True) for k, v in b.items()}
+        B = self.cfg.batch_size
+        b = self.buffer.sample(B * (k or 1), self.sample_generator, self.cfg.n_step, self.cfg.gamma, beta=beta)
+        b = {key: v.to(self.device, non_blocking=True) for key, v in b.items()}
+        return b if k is None else [{key: v[i * B:(i + 1) * B] for key, v in b.items()} for i in range(k)]
+
+    def prepare_phase(self, batches:list[dict])->list[dict]:
+        "Work that can be done once for a whole update phase (DQN: the target network's values)."
+        return batches
 
     def update(self, batch=None)->dict[str, float]:
         "One update phase: `gradient_steps` gradient steps (nothing before `learning_starts`); averaged statistics."
         if not self.ready(): return {}
-        rows = [self.train_step(self.sample()) for _ in range(self.cfg.gradient_steps)]
+        k = self.cfg.gradient_steps
+        # uniform replay: all minibatches of the phase in one draw; prioritised: one at a time (priorities change)
+        batches = (self.sample() for _ in range(k)) if self.prioritized else self.prepare_phase(self.sample(k))
+        rows = [self.train_step(b) for b in batches]
         out = dict(zip(self.stat_names, torch.stack(rows).mean(0).tolist()))
         out.update(self.extra_stats())
         return out
