@@ -9,7 +9,8 @@ with identical hyperparameters and network sizes. Cases:
 * dqn_cartpole  -- configs/dqn_cartpole.yaml (rl-zoo: 256x256, train_freq 256, gradient_steps 128, buffer 1e5)
 * td3_pendulum  -- configs/td3_pendulum.yaml with 256x256 and learning_starts 100 (as the SB3 reference)
 
-Usage: python bench/engine.py [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--json out.json]
+Usage: python bench/engine.py [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--sb3-threads 2] [--json out.json]
+       (--sb3-threads: torch threads of the SB3 runs; default: the same as --threads; 2 is SB3's default here)
        python bench/engine.py --run CASE --steps N --threads T     (one rlkit run; prints JSON)
 """
 import argparse
@@ -67,6 +68,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run'); p.add_argument('--steps', type=int); p.add_argument('--threads', type=int, default=1)
     p.add_argument('--cases', default='ppo_cartpole,sac_pendulum,dqn_cartpole'); p.add_argument('--json')
+    p.add_argument('--sb3-threads', type=int)
     a = p.parse_args()
     if a.run:
         print(json.dumps(rlkit_run(a.run, a.steps or STEPS[a.run], a.threads))); return
@@ -74,13 +76,13 @@ def main():
     for case in a.cases.split(','):
         steps = a.steps or STEPS[case]
         mine = sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)])
-        ref = sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.threads)])
+        ref = sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)])
         rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s']})
         print(f"{case:14s} rlkit {mine['steps_per_s']:9.0f} steps/s  sb3 {ref['steps_per_s']:9.0f} steps/s  "
               f"x{rows[-1]['speedup']:.2f}  peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
               f"bytes/transition {mine['replay_bytes_per_transition']} / {ref.get('replay_bytes_per_transition')}", flush=True)
     import torch, gymnasium, numpy
-    out = {'benchmark': 'engine', 'threads': a.threads, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
+    out = {'benchmark': 'engine', 'threads': a.threads, 'sb3_threads': a.sb3_threads or a.threads, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
            'versions': {'torch': torch.__version__, 'gymnasium': gymnasium.__version__, 'numpy': numpy.__version__,
                         'python': platform.python_version()}}
     if a.json: Path(a.json).write_text(json.dumps(out, indent=1))

@@ -25,7 +25,7 @@ __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig',
            'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override', 'apply_overrides',
            'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
 
-# %% ../../nbs/core/00_config.ipynb #819fc589
+# %% ../../nbs/core/00_config.ipynb #500815e5
 class Section(BaseModel):
     "Base of every config section: unknown keys are errors and assignments are validated."
     model_config = ConfigDict(extra='forbid', validate_assignment=True, frozen=False)
@@ -85,6 +85,7 @@ class DQNConfig(AlgoSection):
     name: Literal['dqn'] = 'dqn'
     lr: float = Field(1e-4, gt=0, description="Adam learning rate")
     activation: Literal['tanh', 'relu'] = Field('relu', description="MLP activation")
+    ortho_init: bool = Field(False, description="orthogonal initialisation (default: PyTorch's, as SB3's DQN)")
     max_grad_norm: float | None = Field(10.0, gt=0, description="global gradient-norm clip (None: off)")
     buffer_size: int = Field(1_000_000, ge=1, description="replay capacity in transitions")
     learning_starts: int = Field(100, ge=0, description="env steps before the first gradient step")
