@@ -9,7 +9,9 @@ with identical hyperparameters and network sizes. Cases:
 * dqn_cartpole  -- configs/dqn_cartpole.yaml (rl-zoo: 256x256, train_freq 256, gradient_steps 128, buffer 1e5)
 * td3_pendulum  -- configs/td3_pendulum.yaml with 256x256 and learning_starts 100 (as the SB3 reference)
 
-Usage: python bench/engine.py [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--sb3-threads 2] [--json out.json]
+Each pair runs --repeats times, alternating, and the medians are reported.
+
+Usage: python bench/engine.py [--repeats 3] [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--sb3-threads 2] [--json out.json]
        (--sb3-threads: torch threads of the SB3 runs; default: the same as --threads; 2 is SB3's default here)
        python bench/engine.py --run CASE --steps N --threads T     (one rlkit run; prints JSON)
 """
@@ -68,16 +70,21 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run'); p.add_argument('--steps', type=int); p.add_argument('--threads', type=int, default=1)
     p.add_argument('--cases', default='ppo_cartpole,sac_pendulum,dqn_cartpole'); p.add_argument('--json')
-    p.add_argument('--sb3-threads', type=int)
+    p.add_argument('--sb3-threads', type=int); p.add_argument('--repeats', type=int, default=3)
     a = p.parse_args()
     if a.run:
         print(json.dumps(rlkit_run(a.run, a.steps or STEPS[a.run], a.threads))); return
     rows = []
     for case in a.cases.split(','):
         steps = a.steps or STEPS[case]
-        mine = sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)])
-        ref = sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)])
-        rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s']})
+        runs = {'rlkit': [], 'sb3': []}
+        for _ in range(a.repeats):          # alternate the two, so a slow spell of the machine hits both
+            runs['rlkit'].append(sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)]))
+            runs['sb3'].append(sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)]))
+        med = lambda rs: sorted(rs, key=lambda r: r['steps_per_s'])[len(rs) // 2]
+        mine, ref = med(runs['rlkit']), med(runs['sb3'])
+        rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s'],
+                     'all_steps_per_s': {k: [round(r['steps_per_s'], 1) for r in v] for k, v in runs.items()}})
         print(f"{case:14s} rlkit {mine['steps_per_s']:9.0f} steps/s  sb3 {ref['steps_per_s']:9.0f} steps/s  "
               f"x{rows[-1]['speedup']:.2f}  peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
               f"bytes/transition {mine['replay_bytes_per_transition']} / {ref.get('replay_bytes_per_transition')}", flush=True)

@@ -13,7 +13,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['ReplayBuffer']
 
-# %% ../../nbs/agents/01_replay.ipynb #5d0f5d97
+# %% ../../nbs/agents/01_replay.ipynb #73647f6f
 class ReplayBuffer:
     "Circular buffer of vectorised transitions `[capacity, n_envs, ...]` with n-step sampling; checkpointable."
     def __init__(self, capacity:int, # time steps kept (each holds n_envs transitions)
@@ -30,12 +30,13 @@ class ReplayBuffer:
         self.capacity, self.n_envs = int(capacity), int(n_envs)
         self.obs_shape, self.action_shape = tuple(obs_shape), tuple(action_shape)
         C, N = self.capacity, self.n_envs
-        self.obs = torch.zeros(C, N, *self.obs_shape, dtype=obs_dtype)
-        self.next_obs = torch.zeros(C, N, *self.obs_shape, dtype=obs_dtype)
-        self.action = torch.zeros(C, N, *self.action_shape, dtype=action_dtype)
-        self.reward = torch.zeros(C, N, dtype=torch.float32)
-        self.terminated = torch.zeros(C, N, dtype=torch.bool)
-        self.truncated = torch.zeros(C, N, dtype=torch.bool)
+        # torch.empty, not zeros: the memory is committed page by page as steps are written (never-written slots are never read)
+        self.obs = torch.empty(C, N, *self.obs_shape, dtype=obs_dtype)
+        self.next_obs = torch.empty(C, N, *self.obs_shape, dtype=obs_dtype)
+        self.action = torch.empty(C, N, *self.action_shape, dtype=action_dtype)
+        self.reward = torch.empty(C, N, dtype=torch.float32)
+        self.terminated = torch.empty(C, N, dtype=torch.bool)
+        self.truncated = torch.empty(C, N, dtype=torch.bool)
         self.steps = 0                                   # time steps added so far (logical clock)
         self.prioritized, self.alpha = bool(prioritized), float(alpha)
         self.priority = torch.zeros(C, N) if prioritized else None   # 0 marks an empty slot: never sampled
@@ -85,7 +86,7 @@ def _add(self:ReplayBuffer, obs, action, reward, next_obs, terminated, truncated
 
 ReplayBuffer.add = _add
 
-# %% ../../nbs/agents/01_replay.ipynb #a7449130
+# %% ../../nbs/agents/01_replay.ipynb #c14469e4
 def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
             generator:torch.Generator|None=None, # randomness (pass one for reproducible sampling)
             n_step:int=1, # look-ahead steps of the return
@@ -120,7 +121,9 @@ def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
     lp = last % self.capacity
     disc = disc * (~self.terminated[lp, e]).float()
     p0 = t % self.capacity
-    return dict(obs=self.obs[p0, e], action=self.action[p0, e], reward=ret, next_obs=self.next_obs[lp, e], discount=disc,
+    action = self.action[p0, e]
+    if not action.dtype.is_floating_point: action = action.long()      # compact integer storage, int64 for indexing
+    return dict(obs=self.obs[p0, e], action=action, reward=ret, next_obs=self.next_obs[lp, e], discount=disc,
                 index=torch.stack([t, e], 1), weight=weight)
 
 ReplayBuffer.sample = _sample
