@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # %% auto #0
 __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig', 'AlgoSection', 'PPOConfig', 'A2CConfig',
-           'DQNConfig', 'QRDQNConfig', 'SACConfig', 'TD3Config', 'TrainConfig', 'EvalConfig', 'CheckpointConfig',
-           'GuardConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'RenamedKeyWarning', 'check_keys',
-           'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override', 'apply_overrides',
-           'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
+           'OffPolicySection', 'DQNConfig', 'QRDQNConfig', 'SACConfig', 'TD3Config', 'TrainConfig', 'EvalConfig',
+           'CheckpointConfig', 'GuardConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'RenamedKeyWarning',
+           'check_keys', 'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override',
+           'apply_overrides', 'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
 
-# %% ../../nbs/core/00_config.ipynb #500815e5
+# %% ../../nbs/core/00_config.ipynb #7178a3f0
 class Section(BaseModel):
     "Base of every config section: unknown keys are errors and assignments are validated."
     model_config = ConfigDict(extra='forbid', validate_assignment=True, frozen=False)
@@ -80,18 +80,27 @@ class A2CConfig(AlgoSection):
     normalize_advantage: bool = Field(False, description="normalise advantages over the rollout")
     optimizer: Literal['rmsprop', 'adam'] = Field('rmsprop', description="RMSprop (alpha 0.99, eps 1e-5) as in the paper, or Adam")
 
-class DQNConfig(AlgoSection):
+class OffPolicySection(AlgoSection):
+    "What the replay-based algorithms share (defaults: SAC's and TD3's; DQN overrides several)."
+    activation: Literal['tanh', 'relu'] = Field('relu', description="MLP activation")
+    ortho_init: bool = Field(False, description="orthogonal initialisation (default: PyTorch's, as SB3)")
+    max_grad_norm: float | None = Field(None, gt=0, description="global gradient-norm clip (None: off)")
+    buffer_size: int = Field(1_000_000, ge=1, description="replay capacity in transitions")
+    learning_starts: int = Field(100, ge=0, description="env steps of uniform random actions before learning")
+    batch_size: int = Field(256, ge=1, description="minibatch size")
+    train_freq: int = Field(1, ge=1, description="env steps (per env) between update phases")
+    gradient_steps: int = Field(1, ge=1, description="gradient steps per update phase")
+    tau: float = Field(0.005, gt=0, le=1, description="target networks: Polyak rate (1 copies)")
+    n_step: int = Field(1, ge=1, description="n-step returns from the replay buffer")
+
+class DQNConfig(OffPolicySection):
     "Deep Q-learning (Mnih et al. 2015) with double-Q, dueling heads, n-step targets and prioritised replay as options."
     name: Literal['dqn'] = 'dqn'
     lr: float = Field(1e-4, gt=0, description="Adam learning rate")
-    activation: Literal['tanh', 'relu'] = Field('relu', description="MLP activation")
-    ortho_init: bool = Field(False, description="orthogonal initialisation (default: PyTorch's, as SB3's DQN)")
     max_grad_norm: float | None = Field(10.0, gt=0, description="global gradient-norm clip (None: off)")
-    buffer_size: int = Field(1_000_000, ge=1, description="replay capacity in transitions")
     learning_starts: int = Field(100, ge=0, description="env steps before the first gradient step")
     batch_size: int = Field(32, ge=1, description="minibatch size")
     train_freq: int = Field(4, ge=1, description="env steps (per env) between update phases")
-    gradient_steps: int = Field(1, ge=1, description="gradient steps per update phase")
     target_update_interval: int = Field(10_000, ge=1, description="env steps between target-network updates")
     tau: float = Field(1.0, gt=0, le=1, description="target update: 1 copies, <1 is Polyak averaging")
     exploration_fraction: float = Field(0.1, ge=0, le=1, description="fraction of training over which epsilon decays")
@@ -99,7 +108,6 @@ class DQNConfig(AlgoSection):
     exploration_final_eps: float = Field(0.05, ge=0, le=1, description="final epsilon")
     double_q: bool = Field(False, description="double Q-learning: the online net picks the next action")
     dueling: bool = Field(False, description="dueling head: V(s) + A(s,a) - mean_a A(s,a)")
-    n_step: int = Field(1, ge=1, description="n-step returns from the replay buffer")
     loss: Literal['huber', 'mse'] = Field('huber', description="TD loss (huber = smooth L1)")
     prioritized: bool = Field(False, description="prioritised replay (Schaul et al. 2016)")
     per_alpha: float = Field(0.6, ge=0, description="priority exponent")
@@ -114,45 +122,25 @@ class QRDQNConfig(DQNConfig):
     exploration_final_eps: float = Field(0.01, ge=0, le=1, description="final epsilon")
     max_grad_norm: float | None = Field(None, gt=0, description="global gradient-norm clip (None: off)")
 
-class SACConfig(AlgoSection):
+class SACConfig(OffPolicySection):
     "Soft actor-critic (Haarnoja et al. 2018) with twin critics and automatic entropy tuning."
     name: Literal['sac'] = 'sac'
-    activation: Literal['tanh', 'relu'] = Field('relu', description="MLP activation")
     hidden_sizes: list[int] = Field(default_factory=lambda: [256, 256], description="MLP hidden layer widths")
-    ortho_init: bool = Field(False, description="orthogonal initialisation (default: PyTorch's)")
-    max_grad_norm: float | None = Field(None, gt=0, description="global gradient-norm clip (None: off)")
-    buffer_size: int = Field(1_000_000, ge=1, description="replay capacity in transitions")
-    learning_starts: int = Field(100, ge=0, description="env steps of uniform random actions before learning")
-    batch_size: int = Field(256, ge=1, description="minibatch size")
-    train_freq: int = Field(1, ge=1, description="env steps (per env) between update phases")
-    gradient_steps: int = Field(1, ge=1, description="gradient steps per update phase")
-    tau: float = Field(0.005, gt=0, le=1, description="Polyak averaging of the target critics")
     n_critics: int = Field(2, ge=1, description="critics in the fused ensemble (min over them)")
     ent_coef: float | Literal['auto'] = Field('auto', description="entropy temperature alpha, or 'auto' to tune it")
     init_ent_coef: float = Field(1.0, gt=0, description="initial alpha when tuned")
     target_entropy: float | Literal['auto'] = Field('auto', description="entropy target ('auto': -action_dim)")
-    n_step: int = Field(1, ge=1, description="n-step returns from the replay buffer")
 
-class TD3Config(AlgoSection):
+class TD3Config(OffPolicySection):
     "Twin delayed DDPG (Fujimoto et al. 2018): twin critics, target policy smoothing, delayed actor updates."
     name: Literal['td3'] = 'td3'
     lr: float = Field(1e-3, gt=0, description="learning rate")
-    activation: Literal['tanh', 'relu'] = Field('relu', description="MLP activation")
     hidden_sizes: list[int] = Field(default_factory=lambda: [400, 300], description="MLP hidden layer widths")
-    ortho_init: bool = Field(False, description="orthogonal initialisation (default: PyTorch's)")
-    max_grad_norm: float | None = Field(None, gt=0, description="global gradient-norm clip (None: off)")
-    buffer_size: int = Field(1_000_000, ge=1, description="replay capacity in transitions")
-    learning_starts: int = Field(100, ge=0, description="env steps of uniform random actions before learning")
-    batch_size: int = Field(256, ge=1, description="minibatch size")
-    train_freq: int = Field(1, ge=1, description="env steps (per env) between update phases")
-    gradient_steps: int = Field(1, ge=1, description="gradient steps per update phase")
-    tau: float = Field(0.005, gt=0, le=1, description="Polyak averaging of the targets")
     n_critics: int = Field(2, ge=1, description="critics in the fused ensemble (min over them)")
     policy_delay: int = Field(2, ge=1, description="critic updates per actor/target update")
     target_policy_noise: float = Field(0.2, ge=0, description="std of the target-action smoothing noise (in [-1, 1] units)")
     target_noise_clip: float = Field(0.5, ge=0, description="clip of the smoothing noise")
     action_noise: float = Field(0.1, ge=0, description="std of the Gaussian exploration noise (in [-1, 1] units)")
-    n_step: int = Field(1, ge=1, description="n-step returns from the replay buffer")
 
 class TrainConfig(Section):
     "How long to train and on what."
