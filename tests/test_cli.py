@@ -80,3 +80,15 @@ def test_train_short_run(tmp_path):
     for line in ("run directory:", "learning curve:", "video:"):
         assert line in r.stdout, r.stdout
     assert (run / "curve.png").exists() and (run / "videos" / "final.mp4").exists()
+
+    e = rlkit("eval", run, "--episodes", "3", "--video")
+    assert e.returncode == 0, e.stderr
+    assert "over 3 episodes" in e.stdout and "(step 2048)" in e.stdout, e.stdout
+    assert (run / "videos" / "eval-2048.mp4").stat().st_size > 1000
+
+
+def test_config_check_for_every_shipped_config():
+    "Every config in configs/ validates (MuJoCo ones included: building them needs the mujoco extra, validating does not)."
+    for path in sorted((ROOT / "configs").glob("*.*")):
+        r = rlkit("config", "-c", path)
+        assert r.returncode == 0, (path, r.stderr)
