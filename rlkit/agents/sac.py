@@ -119,7 +119,7 @@ class _ScalarModule(nn.Module):
         with torch.no_grad(): self.t.copy_(state['value'])
     def parameters(self, recurse=True): return iter([self.t])
 
-# %% ../../nbs/agents/05_sac.ipynb #c10c99f4
+# %% ../../nbs/agents/05_sac.ipynb #fb957ed4
 class TD3(_ActorCriticOffPolicy):
     "Twin delayed DDPG: critic ensemble, target policy smoothing, delayed actor and target updates."
     stat_names = ('loss/critic', 'loss/actor', 'q_mean', 'grad_norm/critic')
@@ -159,3 +159,7 @@ class TD3(_ActorCriticOffPolicy):
             self.last_actor_loss = a_loss.detach()
             polyak_update(self.critic_target, self.critic, c.tau); polyak_update(self.actor_target, self.actor, c.tau)
         return torch.stack([c_loss, self.last_actor_loss, q_mean, c_norm])
+
+    def _counters(self): return {**super()._counters(), 'last_actor_loss': float(self.last_actor_loss)}
+    def load_state_dict(self, state):
+        super().load_state_dict(state); self.last_actor_loss = torch.tensor(state['counters']['last_actor_loss'])

@@ -95,7 +95,7 @@ def build(cfg:ExperimentConfig, device:str|torch.device='cpu')->Built:
         venv.close(); raise
     return Built(pipe, agent, collector)
 
-# %% ../../nbs/train/01_loop.ipynb #cd4eaf87
+# %% ../../nbs/train/01_loop.ipynb #96223678
 _TIMING = ('steps_per_s', 'wall_time_s', 'steps_per_s_overall')
 
 class Guardrails:
@@ -125,6 +125,8 @@ class LoopState:
     streak: int = 0
     stop_reason: str | None = None
     last_eval: dict = field(default_factory=dict)
+    window: dict = field(default_factory=dict)                   # TRAINER stats since the last record: name -> [sum, count]
+    episodes: list = field(default_factory=lambda: [0.0, 0])     # ACTOR: summed returns and number of episodes since then
 
 def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
     "Update the target streak with evaluation `ev`; return why training should stop, or None."
@@ -199,7 +201,7 @@ def _record_step(line:str)->int|None:
     try: return int(json.loads(line)['step'])
     except (ValueError, KeyError, TypeError): return None
 
-# %% ../../nbs/train/01_loop.ipynb #aa23e0a4
+# %% ../../nbs/train/01_loop.ipynb #db1074a7
 def _snapshot(built:Built, ls:LoopState)->bytes:
     buf = io.BytesIO(); torch.save(_full_state(built, ls), buf); return buf.getvalue()
 
@@ -231,7 +233,6 @@ def _train_loop(cfg:ExperimentConfig, run:Run, built:Built, ls:LoopState, video:
     guard = Guardrails(cfg.guard)
     tel = Telemetry.from_config(cfg.telemetry, run.path, total)
     snap = _snapshot(built, ls)
-    window, episodes = {}, {'returns': [], 'lengths': []}
     start = time.perf_counter()
     try:
         while ls.iteration < iterations and ls.stop_reason is None:
@@ -246,18 +247,16 @@ def _train_loop(cfg:ExperimentConfig, run:Run, built:Built, ls:LoopState, video:
                 warnings.warn(f"{problem} at step {prev + per_iter}: rolled back to step {ls.step} (rollback {ls.rollbacks} "
                               f"of {cfg.guard.max_rollbacks}), learning rate x{cfg.guard.lr_factor}")
                 continue
-            for k, v in stats.items(): window[k] = window.get(k, 0.0) + v
-            window['_n'] = window.get('_n', 0) + 1
-            if 'episode_return' in actor:
-                episodes['returns'].append(actor['episode_return'] * actor['episodes']); episodes['lengths'].append(actor['episodes'])
-            if _due(ls.step, prev, log_every) and window:
-                k = window.pop('_n')
-                tel.log(ls.step, {**{key: v / k for key, v in window.items()}}, Category.TRAINER)
+            for k, v in stats.items():                    # averaged until the next record (part of the checkpointed state)
+                acc = ls.window.setdefault(k, [0.0, 0]); acc[0] += v; acc[1] += 1
+            if actor.get('episodes'):
+                ls.episodes[0] += actor['episode_return'] * actor['episodes']; ls.episodes[1] += int(actor['episodes'])
+            if _due(ls.step, prev, log_every):
+                tel.log(ls.step, {k: total_ / count for k, (total_, count) in ls.window.items()}, Category.TRAINER)
                 am = {'steps_per_s': actor['steps_per_s']}
-                if episodes['lengths']:
-                    am.update({'episode_return': sum(episodes['returns']) / sum(episodes['lengths']), 'episodes': float(sum(episodes['lengths']))})
+                if ls.episodes[1]: am.update({'episode_return': ls.episodes[0] / ls.episodes[1], 'episodes': float(ls.episodes[1])})
                 tel.log(ls.step, am, Category.ACTOR)
-                window, episodes = {}, {'returns': [], 'lengths': []}
+                ls.window, ls.episodes = {}, [0.0, 0]
             if _due(ls.step, prev, cfg.eval.every_steps):
                 ev = run_eval(); ls.last_eval_step, ls.last_eval = ls.step, dict(ev)
                 tel.log(ls.step, {k: v for k, v in ev.items() if k != 'returns'}, Category.EVALUATOR)
