@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
            'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP',
-           'make_adam']
+           'make_adam', 'optimizer_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -227,9 +227,22 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x:Tensor)->Tensor: return self.net(x)
 
-# %% ../../nbs/agents/02_networks.ipynb #acfd45f3
+# %% ../../nbs/agents/02_networks.ipynb #d04576fc
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
     "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
     params = list(params)
     try: return torch.optim.Adam(params, lr=lr, eps=eps, fused=True)
     except (RuntimeError, TypeError): return torch.optim.Adam(params, lr=lr, eps=eps)
+
+def optimizer_step(opt:torch.optim.Optimizer, # the optimiser of `params`
+                   loss:Tensor, # the loss to minimise
+                   params:list[Tensor], # the parameters whose gradient norm is clipped and reported
+                   max_grad_norm:float|None=None, # global-norm clip (None: no clipping)
+                  )->Tensor:
+    "Zero the gradients, backpropagate `loss`, clip the global gradient norm, step; returns the norm before clipping."
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if max_grad_norm is None: norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+    else: norm = nn.utils.clip_grad_norm_(params, max_grad_norm)
+    opt.step()
+    return norm

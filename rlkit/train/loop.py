@@ -95,7 +95,7 @@ def build(cfg:ExperimentConfig, device:str|torch.device='cpu')->Built:
         venv.close(); raise
     return Built(pipe, agent, collector)
 
-# %% ../../nbs/train/01_loop.ipynb #96223678
+# %% ../../nbs/train/01_loop.ipynb #d6e748e0
 _TIMING = ('steps_per_s', 'wall_time_s', 'steps_per_s_overall')
 
 class Guardrails:
@@ -108,7 +108,7 @@ class Guardrails:
         if bad: return "non-finite " + ", ".join(f"{k}={stats[k]}" for k in bad)
         big = [k for k, v in stats.items() if (k.startswith('loss') or k.startswith('q_')) and abs(v) > self.cfg.divergence_threshold]
         if big: return "divergence: " + ", ".join(f"{k}={stats[k]:.3g}" for k in big) + f" beyond {self.cfg.divergence_threshold:g}"
-        if self.cfg.check_params:
+        if self.cfg.check_params and stats:               # no statistics: no update ran, the parameters did not change
             for name, m in agent.modules().items():
                 params = [p for p in m.parameters()]
                 if params and not torch.isfinite(torch.stack(torch._foreach_norm(params))).all():
