@@ -12,8 +12,8 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
-           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP',
-           'make_adam', 'optimizer_step']
+           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FusedActorCritic',
+           'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'clip_and_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -180,6 +180,161 @@ class ActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
+# %% ../../nbs/agents/02_networks.ipynb #4d061a91
+def _tanh_(z:Tensor)->Tensor: return z.mul_(2).sigmoid_().mul_(2).sub_(1)           # tanh(z) = 2 sigmoid(2z) - 1, in place
+def _tanh_grad(d:Tensor, h:Tensor)->Tensor: return torch.addcmul(d, d * h, h, value=-1)  # d * (1 - h^2)
+def _relu_grad(d:Tensor, h:Tensor)->Tensor: return d * (h > 0)
+
+_FUSED_ACTIVATIONS = {'tanh': (_tanh_, _tanh_grad), 'relu': (torch.relu_, _relu_grad)}
+
+def sample_categorical(probs:Tensor, # [..., A], rows summing to 1
+                       generator:torch.Generator|None=None)->Tensor:
+    "One draw per row by inverting the cumulative distribution (a uniform and a comparison: cheaper than `torch.multinomial`)."
+    u = torch.rand(probs.shape[:-1] + (1,), device=probs.device, generator=generator)
+    return (probs.cumsum(-1) < u).sum(-1).clamp_(max=probs.shape[-1] - 1)
+
+class _FusedForward(torch.autograd.Function):
+    "Autograd glue: forward through `FusedActorCritic.forward_cached`, backward through its hand-written `backward`."
+    @staticmethod
+    def forward(ctx, net, obs, flat):
+        out, value, acts = net.forward_cached(obs)
+        ctx.net, ctx.acts = net, acts
+        return out, value
+
+    @staticmethod
+    def backward(ctx, d_out, d_value):
+        acts = ctx.acts
+        if d_out is None: d_out = acts[-1].new_zeros(acts[-1].shape[1], ctx.net.n_out)
+        if d_value is None: d_value = acts[-1].new_zeros(acts[-1].shape[1])
+        return None, None, ctx.net.backward(acts, d_out, d_value).clone()
+
+class FusedActorCritic(nn.Module):
+    "`ActorCritic` for vector observations as a two-member ensemble in one flat parameter vector, with hand-written backprop."
+    def __init__(self, obs_dim:int, # observation width
+                 action_space, # gymnasium Discrete or 1-D Box
+                 hidden_sizes:list[int]=(64, 64), activation:str='tanh', ortho_init:bool=True):
+        super().__init__()
+        if activation not in _FUSED_ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(_FUSED_ACTIVATIONS)}")
+        kind, self.n_out = _action_kind(action_space)
+        self.discrete, self.activation = kind == 'discrete', activation
+        self.sizes = [int(obs_dim), *map(int, hidden_sizes)]
+        self.layout, n = {}, 0
+        shapes = [s for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
+                  for s in ((f'w{i}', (2, a, b)), (f'b{i}', (2, 1, b)))]
+        d = self.sizes[-1]
+        shapes += [('actor_w', (d, self.n_out)), ('actor_b', (self.n_out,)), ('critic_w', (d, 1)), ('critic_b', (1,))]
+        if not self.discrete: shapes.append(('log_std', (self.n_out,)))
+        for name, shape in shapes: self.layout[name] = (n, shape); n += math.prod(shape)
+        self.flat = nn.Parameter(torch.zeros(n))
+        self._cache, self._grad = (None, None), None
+        self.copy_from(ActorCritic(obs_dim, action_space, hidden_sizes, activation, ortho_init))
+
+    @property
+    def n_hidden(self)->int: return len(self.sizes) - 1
+
+    def views(self, flat:Tensor|None=None)->dict[str, Tensor]:
+        "Named views into the flat parameters (or into `flat`, a vector of the same layout such as the gradient)."
+        if flat is None:                                   # cached: slicing a dozen views costs more than a layer
+            if self._cache[0] != (self.flat.data_ptr(), self.flat.device):
+                self._cache = ((self.flat.data_ptr(), self.flat.device), self.views(self.flat.data))
+            return self._cache[1]
+        return {k: flat[o:o + math.prod(s)].view(s) for k, (o, s) in self.layout.items()}
+
+    @torch.no_grad()
+    def copy_from(self, ac:ActorCritic)->None:
+        "Take the weights of an `ActorCritic` for vector observations with the same sizes."
+        P = self.views()
+        lin = lambda seq: [m for m in seq if isinstance(m, nn.Linear)]
+        for e, net in enumerate((ac.actor, ac.critic)):
+            for i, layer in enumerate(lin(net)[:-1]): P[f'w{i}'][e] = layer.weight.T; P[f'b{i}'][e, 0] = layer.bias
+        head_a, head_c = lin(ac.actor)[-1], lin(ac.critic)[-1]
+        P['actor_w'].copy_(head_a.weight.T); P['actor_b'].copy_(head_a.bias)
+        P['critic_w'].copy_(head_c.weight.T); P['critic_b'].copy_(head_c.bias)
+        if not self.discrete: P['log_std'].copy_(ac.log_std)
+
+    @property
+    def log_std(self)->Tensor:
+        "The Gaussian policy's state-independent log standard deviation (a view of the flat parameters)."
+        o, s = self.layout['log_std']
+        return self.flat[o:o + s[0]]
+
+    def forward_cached(self, obs:Tensor, # [B, obs_dim]
+                      )->tuple[Tensor, Tensor, list[Tensor]]:
+        "Policy outputs `[B, A]` (logits or means) and values `[B]`, without autograd, and the activations `backward` needs."
+        P, act = self.views(), _FUSED_ACTIVATIONS[self.activation][0]
+        acts = [obs.unsqueeze(0).expand(2, *obs.shape)]
+        for i in range(self.n_hidden): acts.append(act(torch.baddbmm(P[f'b{i}'], acts[-1], P[f'w{i}'])))
+        h = acts[-1]
+        out = torch.addmm(P['actor_b'], h[0], P['actor_w'])
+        value = torch.addmm(P['critic_b'], h[1], P['critic_w']).squeeze(-1)
+        return out, value, acts
+
+    def grad_buffer(self)->Tensor:
+        "The preallocated gradient vector `backward` writes into (same layout as `flat`)."
+        if self._grad is None or self._grad.shape != self.flat.shape or self._grad.device != self.flat.device:
+            self._grad = torch.zeros_like(self.flat.data)
+        return self._grad
+
+    def backward(self, acts:list[Tensor], # from `forward_cached`
+                 d_out:Tensor, # dL/d(policy outputs) [B, A]
+                 d_value:Tensor, # dL/d(values) [B]
+                 d_log_std:Tensor|None=None, # dL/d(log_std) [A] (Gaussian policies)
+                )->Tensor:
+        "Backpropagate by hand into `grad_buffer()` (returned): the gradient of L with respect to every parameter."
+        P, grad_of = self.views(), _FUSED_ACTIVATIONS[self.activation][1]
+        grad = self.grad_buffer(); G = self.views(grad)
+        h, d_value = acts[-1], d_value.unsqueeze(-1)
+        torch.mm(h[0].T, d_out, out=G['actor_w']); torch.sum(d_out, 0, out=G['actor_b'])
+        torch.mm(h[1].T, d_value, out=G['critic_w']); torch.sum(d_value, 0, out=G['critic_b'])
+        if not self.discrete:
+            if d_log_std is None: G['log_std'].zero_()
+            else: G['log_std'].copy_(d_log_std)
+        if self.n_hidden == 0: return grad
+        d_h = torch.empty_like(h)
+        torch.mm(d_out, P['actor_w'].T, out=d_h[0]); torch.mm(d_value, P['critic_w'].T, out=d_h[1])
+        for i in reversed(range(self.n_hidden)):
+            d_z = grad_of(d_h, acts[i + 1])
+            torch.bmm(acts[i].transpose(1, 2), d_z, out=G[f'w{i}']); torch.sum(d_z, 1, keepdim=True, out=G[f'b{i}'])
+            if i: d_h = torch.bmm(d_z, P[f'w{i}'].transpose(1, 2))
+        return grad
+
+    def _outputs(self, obs:Tensor)->tuple[Tensor, Tensor]:
+        "Outputs and values for observations of any leading shape, through autograd when gradients are wanted."
+        lead, x = obs.shape[:-1], obs.reshape(-1, obs.shape[-1])
+        if torch.is_grad_enabled() and self.flat.requires_grad: out, v = _FusedForward.apply(self, x, self.flat)
+        else: out, v, _ = self.forward_cached(x)
+        return out.reshape(*lead, self.n_out), v.reshape(lead)
+
+    def value(self, obs:Tensor)->Tensor:
+        "State values V(obs), shape [...]."
+        return self._outputs(obs)[1]
+
+    def evaluate(self, obs:Tensor, actions:Tensor)->tuple[Tensor, Tensor, Tensor]:
+        "`(log_prob, entropy, value)` of `actions` at `obs` (differentiable)."
+        out, v = self._outputs(obs)
+        if self.discrete: return categorical_log_prob(out, actions), categorical_entropy(out), v
+        ls = self.log_std.expand_as(out)
+        return gaussian_log_prob(out, ls, actions), gaussian_entropy(ls), v
+
+    @torch.no_grad()
+    def act(self, obs:Tensor, deterministic:bool=False)->tuple[Tensor, Tensor, Tensor]:
+        "Sample (or take the mode of) actions; returns `(actions, log_probs, values)`."
+        out, v = self._outputs(obs)
+        if self.discrete:
+            lsm = out.log_softmax(-1)
+            a = out.argmax(-1) if deterministic else sample_categorical(lsm.exp())
+            return a, lsm.gather(-1, a.unsqueeze(-1)).squeeze(-1), v
+        ls = self.log_std.expand_as(out)
+        a = out if deterministic else out + ls.exp() * torch.randn_like(out)
+        return a, gaussian_log_prob(out, ls, a), v
+
+    def dist(self, obs:Tensor):
+        "The action distribution at `obs` as a `torch.distributions` object (for analysis)."
+        out = self._outputs(obs)[0]
+        if self.discrete: return torch.distributions.Categorical(logits=out)
+        return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
+
 # %% ../../nbs/agents/02_networks.ipynb #ea51ae11
 class QNetwork(nn.Module):
     "Q-values `[..., A]` (or quantiles `[..., A, K]`) of discrete actions, with an optional dueling head."
@@ -227,7 +382,7 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x:Tensor)->Tensor: return self.net(x)
 
-# %% ../../nbs/agents/02_networks.ipynb #d04576fc
+# %% ../../nbs/agents/02_networks.ipynb #8b6d87b9
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
     "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
     params = list(params)
@@ -242,6 +397,13 @@ def optimizer_step(opt:torch.optim.Optimizer, # the optimiser of `params`
     "Zero the gradients, backpropagate `loss`, clip the global gradient norm, step; returns the norm before clipping."
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    return clip_and_step(opt, params, max_grad_norm)
+
+def clip_and_step(opt:torch.optim.Optimizer, # the optimiser of `params`
+                  params:list[Tensor], # parameters whose `.grad` holds the gradient
+                  max_grad_norm:float|None=None, # global-norm clip (None: no clipping)
+                 )->Tensor:
+    "Clip the global gradient norm of `params` and step (the gradients are already in place); returns the norm before clipping."
     if max_grad_norm is None: norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
     else: norm = nn.utils.clip_grad_norm_(params, max_grad_norm)
     opt.step()
