@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
            'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FusedActorCritic',
-           'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'clip_and_step']
+           'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'adam_step_', 'clip_and_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -180,8 +180,10 @@ class ActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #4d061a91
-def _tanh_(z:Tensor)->Tensor: return z.mul_(2).sigmoid_().mul_(2).sub_(1)           # tanh(z) = 2 sigmoid(2z) - 1, in place
+# %% ../../nbs/agents/02_networks.ipynb #11e8a040
+def _tanh_(z:Tensor)->Tensor:
+    "tanh in place: PyTorch's kernel on small tensors (one operation), 2 sigmoid(2z) - 1 on large ones (a faster kernel)."
+    return z.tanh_() if z.numel() < 8192 else z.mul_(2).sigmoid_().mul_(2).sub_(1)
 def _tanh_grad(d:Tensor, h:Tensor)->Tensor: return torch.addcmul(d, d * h, h, value=-1)  # d * (1 - h^2)
 def _relu_grad(d:Tensor, h:Tensor)->Tensor: return d * (h > 0)
 
@@ -227,7 +229,7 @@ class FusedActorCritic(nn.Module):
         if not self.discrete: shapes.append(('log_std', (self.n_out,)))
         for name, shape in shapes: self.layout[name] = (n, shape); n += math.prod(shape)
         self.flat = nn.Parameter(torch.zeros(n))
-        self._cache, self._grad = (None, None), None
+        self._cache, self._grad, self._grad_views = (None, None), None, None
         self.copy_from(ActorCritic(obs_dim, action_space, hidden_sizes, activation, ortho_init))
 
     @property
@@ -274,6 +276,7 @@ class FusedActorCritic(nn.Module):
         "The preallocated gradient vector `backward` writes into (same layout as `flat`)."
         if self._grad is None or self._grad.shape != self.flat.shape or self._grad.device != self.flat.device:
             self._grad = torch.zeros_like(self.flat.data)
+            self._grad_views = self.views(self._grad)
         return self._grad
 
     def backward(self, acts:list[Tensor], # from `forward_cached`
@@ -283,7 +286,7 @@ class FusedActorCritic(nn.Module):
                 )->Tensor:
         "Backpropagate by hand into `grad_buffer()` (returned): the gradient of L with respect to every parameter."
         P, grad_of = self.views(), _FUSED_ACTIVATIONS[self.activation][1]
-        grad = self.grad_buffer(); G = self.views(grad)
+        grad = self.grad_buffer(); G = self._grad_views
         h, d_value = acts[-1], d_value.unsqueeze(-1)
         torch.mm(h[0].T, d_out, out=G['actor_w']); torch.sum(d_out, 0, out=G['actor_b'])
         torch.mm(h[1].T, d_value, out=G['critic_w']); torch.sum(d_value, 0, out=G['critic_b'])
@@ -382,7 +385,7 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x:Tensor)->Tensor: return self.net(x)
 
-# %% ../../nbs/agents/02_networks.ipynb #8b6d87b9
+# %% ../../nbs/agents/02_networks.ipynb #2803d4e8
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
     "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
     params = list(params)
@@ -399,12 +402,35 @@ def optimizer_step(opt:torch.optim.Optimizer, # the optimiser of `params`
     loss.backward()
     return clip_and_step(opt, params, max_grad_norm)
 
+def adam_step_(opt:torch.optim.Adam, # an Adam optimiser over one flat parameter vector
+               param:Tensor, # that parameter; its `.grad` holds the gradient
+              )->None:
+    "One Adam step of `param` in seven tensor operations, in `opt`'s own state (so its `state_dict` is unchanged)."
+    group = opt.param_groups[0]
+    if group['weight_decay'] or group['amsgrad'] or group['maximize']: opt.step(); return   # not the plain algorithm
+    state = opt.state[param]
+    if not state:
+        state['step'] = torch.tensor(0.0)
+        state['exp_avg'], state['exp_avg_sq'] = torch.zeros_like(param.data), torch.zeros_like(param.data)
+    state['step'] += 1
+    (b1, b2), t, g = group['betas'], float(state['step']), param.grad
+    state['exp_avg'].lerp_(g, 1 - b1)
+    state['exp_avg_sq'].mul_(b2).addcmul_(g, g, value=1 - b2)
+    denom = (state['exp_avg_sq'].sqrt() / math.sqrt(1 - b2 ** t)).add_(group['eps'])
+    param.data.addcdiv_(state['exp_avg'], denom, value=-group['lr'] / (1 - b1 ** t))
+
 def clip_and_step(opt:torch.optim.Optimizer, # the optimiser of `params`
                   params:list[Tensor], # parameters whose `.grad` holds the gradient
                   max_grad_norm:float|None=None, # global-norm clip (None: no clipping)
                  )->Tensor:
     "Clip the global gradient norm of `params` and step (the gradients are already in place); returns the norm before clipping."
-    if max_grad_norm is None: norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+    grads = [p.grad for p in params if p.grad is not None]
+    if len(grads) == 1:                          # one flat parameter vector: the same clip in three operations
+        norm = grads[0].norm()
+        if max_grad_norm is not None: grads[0].mul_(torch.clamp(max_grad_norm / (norm + 1e-6), max=1.0))
+        if isinstance(opt, torch.optim.Adam) and len(opt.param_groups) == 1 and len(opt.param_groups[0]['params']) == 1:
+            adam_step_(opt, opt.param_groups[0]['params'][0]); return norm
+    elif max_grad_norm is None: norm = torch.nn.utils.get_total_norm(grads)
     else: norm = nn.utils.clip_grad_norm_(params, max_grad_norm)
     opt.step()
     return norm

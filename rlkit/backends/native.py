@@ -85,7 +85,7 @@ class EnvPipeline:
 
     def close(self)->None: self.venv.close()
 
-# %% ../../nbs/backends/00_native.ipynb #e7ddb85f
+# %% ../../nbs/backends/00_native.ipynb #0a6cf190
 def _episode_metrics(eps:EpisodeStats)->dict[str, float]:
     out = {'episodes': float(len(eps.returns))}
     if eps.returns: out.update({'episode_return': float(np.mean(eps.returns)), 'episode_length': float(np.mean(eps.lengths))})
@@ -112,29 +112,27 @@ class NativeCollector:
         policy = getattr(agent, 'policy', agent)
         if self.env.obs is None: self.reset()
         T, N, dev = n_steps, self.env.num_envs, self.device
-        obs_shape = self.env.obs.shape[1:]
-        obs_buf = torch.empty((T, N, *obs_shape), dtype=torch.float32)
-        next_obs_buf = torch.empty((T, N, *obs_shape), dtype=torch.float32)
-        act_buf = None
-        logp_buf, val_buf, rew_buf = (torch.empty((T, N)) for _ in range(3))
-        term_buf, trunc_buf = torch.empty((T, N), dtype=torch.bool), torch.empty((T, N), dtype=torch.bool)
+        # per step, only list appends and NumPy row writes; one stack per field at the end
+        obs_list, act_list, logp_list, val_list = [], [], [], []
+        rew_buf = np.empty((T, N), dtype=np.float32)
+        term_buf, trunc_buf = np.empty((T, N), dtype=bool), np.empty((T, N), dtype=bool)
+        next_obs_buf = np.empty((T, N, *self.env.obs.shape[1:]), dtype=np.float32)
         start = time.perf_counter()
         for t in range(T):
-            obs_t = torch.from_numpy(self.env.obs)
-            obs_buf[t] = obs_t
-            actions, logp, values = policy.act(obs_t.to(dev))
-            if act_buf is None: act_buf = torch.empty((T, *actions.shape), dtype=actions.dtype)
-            act_buf[t] = actions; logp_buf[t] = logp; val_buf[t] = values
+            obs = self.env.obs                                       # a fresh array every step
+            actions, logp, values = policy.act(torch.as_tensor(obs, dtype=torch.float32).to(dev))
+            obs_list.append(obs); act_list.append(actions); logp_list.append(logp); val_list.append(values)
             a = actions.cpu().numpy()
             if not self.discrete: a = self.scaler.clip(a)
-            _, r, term, trunc, next_obs = self.env.step(a)
-            rew_buf[t] = torch.from_numpy(r); term_buf[t] = torch.from_numpy(term); trunc_buf[t] = torch.from_numpy(trunc)
-            next_obs_buf[t] = torch.from_numpy(next_obs)
+            _, rew_buf[t], term_buf[t], trunc_buf[t], next_obs_buf[t] = self.env.step(a)
         elapsed = time.perf_counter() - start
-        next_values = policy.value(next_obs_buf.to(dev))
+        as_t = lambda x, dtype=None: torch.as_tensor(x, dtype=dtype).to(dev)
+        next_obs = as_t(next_obs_buf)
+        next_values = policy.value(next_obs)
         self.total_steps += T * N
-        ro = Rollout(obs=obs_buf.to(dev), actions=act_buf.to(dev), log_probs=logp_buf.to(dev), values=val_buf.to(dev),
-                     rewards=rew_buf.to(dev), terminated=term_buf.to(dev), truncated=trunc_buf.to(dev), next_values=next_values)
+        ro = Rollout(obs=as_t(np.stack(obs_list), torch.float32), actions=torch.stack(act_list), log_probs=torch.stack(logp_list),
+                     values=torch.stack(val_list), rewards=as_t(rew_buf), terminated=as_t(term_buf), truncated=as_t(trunc_buf),
+                     next_values=next_values)
         return ro, {'steps_per_s': T * N / max(elapsed, 1e-9), **_episode_metrics(self.env.pop_episodes())}
 
     def state_dict(self)->dict: return {'total_steps': self.total_steps, 'env': self.env.state_dict()}

@@ -172,7 +172,7 @@ def restore_env_state(env, # a freshly built env with the same wrapper chain as 
     _set_space_rng(env.action_space, state['action_space'])
     _set_space_rng(env.observation_space, state['observation_space'])
 
-# %% ../../nbs/envs/00_vector.ipynb #29f42759
+# %% ../../nbs/envs/00_vector.ipynb #d510687b
 @dataclass
 class EpisodeStats:
     "Returns and lengths of episodes that finished, collected between two `pop_episodes` calls."
@@ -226,6 +226,8 @@ class VecEnv:
         next_obs = np.empty_like(self._obs)
         rewards = np.empty(n, dtype=np.float32)
         terminated = np.empty(n, dtype=bool); truncated = np.empty(n, dtype=bool)
+        if isinstance(actions, np.ndarray) and actions.ndim == 1 and actions.dtype.kind in 'iu':
+            actions = actions.tolist()       # Python ints: the envs' action checks are several times faster on them
         for i, env in enumerate(self.envs):
             o, r, term, trunc, _ = env.step(actions[i])
             next_obs[i] = o; rewards[i] = r; terminated[i] = term; truncated[i] = trunc
