@@ -13,7 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
            'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FusedActorCritic',
-           'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'adam_step_', 'clip_and_step']
+           'FusedMLP', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'clip_and_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -180,12 +180,13 @@ class ActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #11e8a040
+# %% ../../nbs/agents/02_networks.ipynb #73b1970e
 def _tanh_(z:Tensor)->Tensor:
     "tanh in place: PyTorch's kernel on small tensors (one operation), 2 sigmoid(2z) - 1 on large ones (a faster kernel)."
     return z.tanh_() if z.numel() < 8192 else z.mul_(2).sigmoid_().mul_(2).sub_(1)
-def _tanh_grad(d:Tensor, h:Tensor)->Tensor: return torch.addcmul(d, d * h, h, value=-1)  # d * (1 - h^2)
-def _relu_grad(d:Tensor, h:Tensor)->Tensor: return d * (h > 0)
+# the activations' derivatives from their outputs, with the kernels autograd itself uses: d (1 - h^2) and d [h > 0]
+def _tanh_grad(d:Tensor, h:Tensor)->Tensor: return torch.ops.aten.tanh_backward(d, h)
+def _relu_grad(d:Tensor, h:Tensor)->Tensor: return torch.ops.aten.threshold_backward(d, h, 0)
 
 _FUSED_ACTIVATIONS = {'tanh': (_tanh_, _tanh_grad), 'relu': (torch.relu_, _relu_grad)}
 
@@ -338,7 +339,91 @@ class FusedActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #ea51ae11
+# %% ../../nbs/agents/02_networks.ipynb #d49d9fec
+class _FusedMLPForward(torch.autograd.Function):
+    "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
+    @staticmethod
+    def forward(ctx, net, x, flat):
+        out, acts = net.forward_cached(x)
+        ctx.net, ctx.acts, ctx.x_dim = net, acts, x.dim()
+        return out
+
+    @staticmethod
+    def backward(ctx, d_out):
+        want_x, want_w = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
+        grad, d_x = ctx.net.backward(ctx.acts, d_out.contiguous(), input_grad=want_x, weight_grad=want_w)
+        if d_x is not None and ctx.x_dim == 2: d_x = d_x.sum(0)          # the input was shared by the members
+        return None, d_x, (grad.clone() if want_w else None)
+
+class FusedMLP(nn.Module):
+    "E MLPs of the same widths (`members=None`: one MLP) in one flat parameter vector, with batched products and hand-written backprop."
+    def __init__(self, sizes:list[int], # layer widths, input first, output last
+                 activation:str='relu', # 'relu' or 'tanh' (between layers; the output is linear)
+                 members:int|None=None, # E networks evaluated together (outputs [E, B, out]); None: one network ([B, out])
+                 ortho_init:bool=False, out_gain:float=1.0, # initialisation, as `mlp`
+                ):
+        super().__init__()
+        if activation not in _FUSED_ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(_FUSED_ACTIVATIONS)}")
+        self.sizes, self.activation, self.members = [int(s) for s in sizes], activation, members
+        E = members or 1
+        self.layout, n = {}, 0
+        for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            for name, shape in ((f'w{i}', (E, a, b)), (f'b{i}', (E, 1, b))): self.layout[name] = (n, shape); n += math.prod(shape)
+        self.flat = nn.Parameter(torch.zeros(n))
+        self._cache, self._grad, self._grad_views = (None, None), None, None
+        self.copy_linears([[m for m in mlp(self.sizes, activation, ortho_init, out_gain) if isinstance(m, nn.Linear)]
+                           for _ in range(E)])
+
+    @property
+    def n_layers(self)->int: return len(self.sizes) - 1
+
+    views, grad_buffer = FusedActorCritic.views, FusedActorCritic.grad_buffer
+
+    @torch.no_grad()
+    def copy_linears(self, members:list[list[nn.Linear]])->None:
+        "Take the weights of E stacks of `nn.Linear` layers (one list per member, input layer first)."
+        P = self.views()
+        for e, layers in enumerate(members):
+            for i, layer in enumerate(layers): P[f'w{i}'][e] = layer.weight.T; P[f'b{i}'][e, 0] = layer.bias
+
+    def forward_cached(self, x:Tensor, # [B, in] (shared by the members) or [E, B, in]
+                      )->tuple[Tensor, list[Tensor]]:
+        "Outputs `[E, B, out]` without autograd, and the activations `backward` needs."
+        P, act = self.views(), _FUSED_ACTIVATIONS[self.activation][0]
+        E = self.members or 1
+        acts = [x.unsqueeze(0).expand(E, *x.shape) if x.dim() == 2 else x]
+        for i in range(self.n_layers):
+            z = torch.baddbmm(P[f'b{i}'], acts[-1], P[f'w{i}'])
+            acts.append(act(z) if i < self.n_layers - 1 else z)
+        return acts[-1], acts
+
+    def backward(self, acts:list[Tensor], # from `forward_cached`
+                 d_out:Tensor, # dL/d(outputs) [E, B, out]
+                 input_grad:bool=False, # also return dL/d(input) [E, B, in]
+                 weight_grad:bool=True, # write the parameters' gradient into `grad_buffer()`
+                )->tuple[Tensor|None, Tensor|None]:
+        "Backpropagate by hand: `(gradient of every parameter or None, gradient of the input or None)`."
+        P, grad_of = self.views(), _FUSED_ACTIVATIONS[self.activation][1]
+        if weight_grad: self.grad_buffer()
+        G, d = self._grad_views, d_out
+        for i in reversed(range(self.n_layers)):
+            if i < self.n_layers - 1: d = grad_of(d, acts[i + 1])
+            if weight_grad:
+                torch.bmm(acts[i].transpose(1, 2), d, out=G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
+            if i or input_grad: d = torch.bmm(d, P[f'w{i}'].transpose(1, 2))
+        return (self._grad if weight_grad else None), (d if input_grad else None)
+
+    def forward(self, x:Tensor)->Tensor:
+        "Outputs `[..., out]` for one network (inputs of any leading shape), `[E, B, out]` for members (through autograd when needed)."
+        if self.members is None:
+            lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
+        if torch.is_grad_enabled() and (self.flat.requires_grad or x.requires_grad):
+            out = _FusedMLPForward.apply(self, x, self.flat)
+        else: out = self.forward_cached(x)[0]
+        return out if self.members is not None else out[0].reshape(*lead, self.sizes[-1])
+
+# %% ../../nbs/agents/02_networks.ipynb #c373f4f9
 class QNetwork(nn.Module):
     "Q-values `[..., A]` (or quantiles `[..., A, K]`) of discrete actions, with an optional dueling head."
     def __init__(self, obs_shape:tuple, n_actions:int, hidden_sizes:list[int]=(64, 64), activation:str='relu',
@@ -350,12 +435,20 @@ class QNetwork(nn.Module):
         k = n_quantiles or 1
         self.adv = nn.Linear(d, self.n_actions * k)
         self.val = nn.Linear(d, k) if dueling else None
+        self.mlp = None
+        if len(tuple(obs_shape)) == 1 and not dueling:        # a plain MLP: the same layers, fused (see FusedMLP)
+            layers = [m for m in self.torso.modules() if isinstance(m, nn.Linear)] + [self.adv]
+            self.mlp = FusedMLP([tuple(obs_shape)[0], *h, self.n_actions * k], activation)
+            self.mlp.copy_linears([layers])
+            self.torso = self.adv = None
 
     def forward(self, obs:Tensor)->Tensor:
-        f = self.torso(obs)
         k = self.k or 1
-        q = self.adv(f).unflatten(-1, (self.n_actions, k))
-        if self.dueling: q = self.val(f).unsqueeze(-2) + q - q.mean(-2, keepdim=True)
+        if self.mlp is not None: q = self.mlp(obs).unflatten(-1, (self.n_actions, k))
+        else:
+            f = self.torso(obs)
+            q = self.adv(f).unflatten(-1, (self.n_actions, k))
+            if self.dueling: q = self.val(f).unsqueeze(-2) + q - q.mean(-2, keepdim=True)
         return q if self.k else q.squeeze(-1)
 
 # %% ../../nbs/agents/02_networks.ipynb #ec08c9a6
@@ -385,7 +478,7 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x:Tensor)->Tensor: return self.net(x)
 
-# %% ../../nbs/agents/02_networks.ipynb #2803d4e8
+# %% ../../nbs/agents/02_networks.ipynb #7de0e440
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
     "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
     params = list(params)
@@ -402,23 +495,6 @@ def optimizer_step(opt:torch.optim.Optimizer, # the optimiser of `params`
     loss.backward()
     return clip_and_step(opt, params, max_grad_norm)
 
-def adam_step_(opt:torch.optim.Adam, # an Adam optimiser over one flat parameter vector
-               param:Tensor, # that parameter; its `.grad` holds the gradient
-              )->None:
-    "One Adam step of `param` in seven tensor operations, in `opt`'s own state (so its `state_dict` is unchanged)."
-    group = opt.param_groups[0]
-    if group['weight_decay'] or group['amsgrad'] or group['maximize']: opt.step(); return   # not the plain algorithm
-    state = opt.state[param]
-    if not state:
-        state['step'] = torch.tensor(0.0)
-        state['exp_avg'], state['exp_avg_sq'] = torch.zeros_like(param.data), torch.zeros_like(param.data)
-    state['step'] += 1
-    (b1, b2), t, g = group['betas'], float(state['step']), param.grad
-    state['exp_avg'].lerp_(g, 1 - b1)
-    state['exp_avg_sq'].mul_(b2).addcmul_(g, g, value=1 - b2)
-    denom = (state['exp_avg_sq'].sqrt() / math.sqrt(1 - b2 ** t)).add_(group['eps'])
-    param.data.addcdiv_(state['exp_avg'], denom, value=-group['lr'] / (1 - b1 ** t))
-
 def clip_and_step(opt:torch.optim.Optimizer, # the optimiser of `params`
                   params:list[Tensor], # parameters whose `.grad` holds the gradient
                   max_grad_norm:float|None=None, # global-norm clip (None: no clipping)
@@ -428,8 +504,6 @@ def clip_and_step(opt:torch.optim.Optimizer, # the optimiser of `params`
     if len(grads) == 1:                          # one flat parameter vector: the same clip in three operations
         norm = grads[0].norm()
         if max_grad_norm is not None: grads[0].mul_(torch.clamp(max_grad_norm / (norm + 1e-6), max=1.0))
-        if isinstance(opt, torch.optim.Adam) and len(opt.param_groups) == 1 and len(opt.param_groups[0]['params']) == 1:
-            adam_step_(opt, opt.param_groups[0]['params'][0]); return norm
     elif max_grad_norm is None: norm = torch.nn.utils.get_total_norm(grads)
     else: norm = nn.utils.clip_grad_norm_(params, max_grad_norm)
     opt.step()
