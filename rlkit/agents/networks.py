@@ -12,8 +12,9 @@ import torch.nn.functional as F
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
-           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FusedActorCritic',
-           'FusedMLP', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step', 'clip_and_step']
+           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FlatParameters',
+           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step',
+           'clip_and_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -180,7 +181,7 @@ class ActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #73b1970e
+# %% ../../nbs/agents/02_networks.ipynb #ce4d8faa
 def _tanh_(z:Tensor)->Tensor:
     "tanh in place: PyTorch's kernel on small tensors (one operation), 2 sigmoid(2z) - 1 on large ones (a faster kernel)."
     return z.tanh_() if z.numel() < 8192 else z.mul_(2).sigmoid_().mul_(2).sub_(1)
@@ -211,7 +212,32 @@ class _FusedForward(torch.autograd.Function):
         if d_value is None: d_value = acts[-1].new_zeros(acts[-1].shape[1])
         return None, None, ctx.net.backward(acts, d_out, d_value).clone()
 
-class FusedActorCritic(nn.Module):
+class FlatParameters(nn.Module):
+    "Base of the fused networks: named parameter blocks that are views into one flat `nn.Parameter`, and a gradient buffer of the same layout."
+    def _init_flat(self, shapes:list[tuple[str, tuple]])->None:
+        "Lay the named blocks out one after the other in a single zero-filled parameter vector `self.flat`."
+        self.layout, n = {}, 0
+        for name, shape in shapes: self.layout[name] = (n, tuple(shape)); n += math.prod(shape)
+        self.flat = nn.Parameter(torch.zeros(n))
+        self._cache, self._grad, self._grad_views = (None, None), None, None
+
+    def views(self, flat:Tensor|None=None)->dict[str, Tensor]:
+        "Named views into the flat parameters (or into `flat`, a vector of the same layout such as the gradient)."
+        if flat is None:                                   # cached: slicing a dozen views costs more than a layer
+            if self._cache[0] != (self.flat.data_ptr(), self.flat.device):
+                self._cache = ((self.flat.data_ptr(), self.flat.device), self.views(self.flat.data))
+            return self._cache[1]
+        return {k: flat[o:o + math.prod(s)].view(s) for k, (o, s) in self.layout.items()}
+
+    def grad_buffer(self)->Tensor:
+        "The preallocated gradient vector `backward` writes into (same layout as `flat`)."
+        g, f = self._grad, self.flat
+        if g is None or g.shape != f.shape or g.device != f.device or g.dtype != f.dtype:
+            self._grad = torch.zeros_like(self.flat.data)
+            self._grad_views = self.views(self._grad)
+        return self._grad
+
+class FusedActorCritic(FlatParameters):
     "`ActorCritic` for vector observations as a two-member ensemble in one flat parameter vector, with hand-written backprop."
     def __init__(self, obs_dim:int, # observation width
                  action_space, # gymnasium Discrete or 1-D Box
@@ -222,27 +248,16 @@ class FusedActorCritic(nn.Module):
         kind, self.n_out = _action_kind(action_space)
         self.discrete, self.activation = kind == 'discrete', activation
         self.sizes = [int(obs_dim), *map(int, hidden_sizes)]
-        self.layout, n = {}, 0
         shapes = [s for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
                   for s in ((f'w{i}', (2, a, b)), (f'b{i}', (2, 1, b)))]
         d = self.sizes[-1]
         shapes += [('actor_w', (d, self.n_out)), ('actor_b', (self.n_out,)), ('critic_w', (d, 1)), ('critic_b', (1,))]
         if not self.discrete: shapes.append(('log_std', (self.n_out,)))
-        for name, shape in shapes: self.layout[name] = (n, shape); n += math.prod(shape)
-        self.flat = nn.Parameter(torch.zeros(n))
-        self._cache, self._grad, self._grad_views = (None, None), None, None
+        self._init_flat(shapes)
         self.copy_from(ActorCritic(obs_dim, action_space, hidden_sizes, activation, ortho_init))
 
     @property
     def n_hidden(self)->int: return len(self.sizes) - 1
-
-    def views(self, flat:Tensor|None=None)->dict[str, Tensor]:
-        "Named views into the flat parameters (or into `flat`, a vector of the same layout such as the gradient)."
-        if flat is None:                                   # cached: slicing a dozen views costs more than a layer
-            if self._cache[0] != (self.flat.data_ptr(), self.flat.device):
-                self._cache = ((self.flat.data_ptr(), self.flat.device), self.views(self.flat.data))
-            return self._cache[1]
-        return {k: flat[o:o + math.prod(s)].view(s) for k, (o, s) in self.layout.items()}
 
     @torch.no_grad()
     def copy_from(self, ac:ActorCritic)->None:
@@ -272,13 +287,6 @@ class FusedActorCritic(nn.Module):
         out = torch.addmm(P['actor_b'], h[0], P['actor_w'])
         value = torch.addmm(P['critic_b'], h[1], P['critic_w']).squeeze(-1)
         return out, value, acts
-
-    def grad_buffer(self)->Tensor:
-        "The preallocated gradient vector `backward` writes into (same layout as `flat`)."
-        if self._grad is None or self._grad.shape != self.flat.shape or self._grad.device != self.flat.device:
-            self._grad = torch.zeros_like(self.flat.data)
-            self._grad_views = self.views(self._grad)
-        return self._grad
 
     def backward(self, acts:list[Tensor], # from `forward_cached`
                  d_out:Tensor, # dL/d(policy outputs) [B, A]
@@ -339,7 +347,7 @@ class FusedActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #d49d9fec
+# %% ../../nbs/agents/02_networks.ipynb #93e532bb
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -355,7 +363,7 @@ class _FusedMLPForward(torch.autograd.Function):
         if d_x is not None and ctx.x_dim == 2: d_x = d_x.sum(0)          # the input was shared by the members
         return None, d_x, (grad.clone() if want_w else None)
 
-class FusedMLP(nn.Module):
+class FusedMLP(FlatParameters):
     "E MLPs of the same widths (`members=None`: one MLP) in one flat parameter vector, with batched products and hand-written backprop."
     def __init__(self, sizes:list[int], # layer widths, input first, output last
                  activation:str='relu', # 'relu' or 'tanh' (between layers; the output is linear)
@@ -367,18 +375,13 @@ class FusedMLP(nn.Module):
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(_FUSED_ACTIVATIONS)}")
         self.sizes, self.activation, self.members = [int(s) for s in sizes], activation, members
         E = members or 1
-        self.layout, n = {}, 0
-        for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
-            for name, shape in ((f'w{i}', (E, a, b)), (f'b{i}', (E, 1, b))): self.layout[name] = (n, shape); n += math.prod(shape)
-        self.flat = nn.Parameter(torch.zeros(n))
-        self._cache, self._grad, self._grad_views = (None, None), None, None
+        self._init_flat([s for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
+                         for s in ((f'w{i}', (E, a, b)), (f'b{i}', (E, 1, b)))])
         self.copy_linears([[m for m in mlp(self.sizes, activation, ortho_init, out_gain) if isinstance(m, nn.Linear)]
                            for _ in range(E)])
 
     @property
     def n_layers(self)->int: return len(self.sizes) - 1
-
-    views, grad_buffer = FusedActorCritic.views, FusedActorCritic.grad_buffer
 
     @torch.no_grad()
     def copy_linears(self, members:list[list[nn.Linear]])->None:
