@@ -347,13 +347,14 @@ class FusedActorCritic(FlatParameters):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #93e532bb
+# %% ../../nbs/agents/02_networks.ipynb #36d49a5f
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
     def forward(ctx, net, x, flat):
         out, acts = net.forward_cached(x)
-        ctx.net, ctx.acts, ctx.x_dim = net, acts, x.dim()
+        # keep the activations but not the output: the output on ctx would be a reference cycle that autograd never frees
+        ctx.net, ctx.acts, ctx.x_dim = net, acts[:-1], x.dim()
         return out
 
     @staticmethod
