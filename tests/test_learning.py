@@ -17,4 +17,5 @@ CASES = [('ppo_cartpole', 475), ('dqn_cartpole', 475), ('qrdqn_cartpole', 475), 
 def test_reaches_threshold(tmp_path, name, threshold, seed):
     res = train(f'configs/{name}.yaml', {'seed': seed, **QUIET}, run_root=tmp_path)
     ret = res.final_eval['return_mean']
+    print(f"{name} seed {seed}: final evaluation return {ret:.1f} after {res.steps} steps, {res.seconds:.0f} s")  # shown by -rA
     assert ret >= threshold, f"{name} seed {seed}: final evaluation return {ret:.1f} < {threshold}"
