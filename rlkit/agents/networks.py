@@ -13,8 +13,7 @@ import torch.nn.functional as F
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
            'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'FlatParameters',
-           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'EnsembleLinear', 'EnsembleMLP', 'make_adam', 'optimizer_step',
-           'clip_and_step']
+           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -454,33 +453,6 @@ class QNetwork(nn.Module):
             q = self.adv(f).unflatten(-1, (self.n_actions, k))
             if self.dueling: q = self.val(f).unsqueeze(-2) + q - q.mean(-2, keepdim=True)
         return q if self.k else q.squeeze(-1)
-
-# %% ../../nbs/agents/02_networks.ipynb #ec08c9a6
-class EnsembleLinear(nn.Module):
-    "E independent linear layers evaluated together: `[B, in]` or `[E, B, in]` -> `[E, B, out]`."
-    def __init__(self, n:int, in_dim:int, out_dim:int):
-        super().__init__()
-        bound = 1 / math.sqrt(in_dim)
-        self.weight = nn.Parameter(torch.empty(n, in_dim, out_dim).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(n, 1, out_dim).uniform_(-bound, bound))
-
-    def forward(self, x:Tensor)->Tensor:
-        if x.dim() == 2: x = x.unsqueeze(0).expand(self.weight.shape[0], *x.shape)
-        return torch.baddbmm(self.bias, x, self.weight)
-
-class EnsembleMLP(nn.Module):
-    "E MLPs of the same shape fused into batched matrix multiplies; returns `[E, B, out]`."
-    def __init__(self, n:int, sizes:list[int], activation:str='relu'):
-        super().__init__()
-        act = _activation(activation)
-        layers = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(EnsembleLinear(n, a, b))
-            if i < len(sizes) - 2: layers.append(act())
-        self.net = nn.Sequential(*layers)
-        self.n = n
-
-    def forward(self, x:Tensor)->Tensor: return self.net(x)
 
 # %% ../../nbs/agents/02_networks.ipynb #7de0e440
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
