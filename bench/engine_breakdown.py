@@ -1,0 +1,120 @@
+"""Where rlkit's engine spends its time: the per-phase breakdowns quoted in bench/RESULTS.md (issue #5).
+
+* ppo   -- one PPO CartPole iteration (configs/ppo_cartpole.yaml): collection and update, interleaved as in training,
+           then the parts of one fused minibatch step measured on their own (forward, closed-form loss gradients,
+           hand-written backward, clip + Adam).
+* dqn   -- one DQN CartPole phase (configs/dqn_cartpole.yaml): collection, sampling + the phase's target network,
+           and the parts of one gradient step (forward, loss, backward, clip, Adam, statistics).
+* sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each.
+
+Usage: python bench/engine_breakdown.py [ppo|dqn|sac ...] [--threads T]   (default: all, PPO 1 thread, DQN/SAC 2)
+"""
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from rlkit.core.config import load_config
+from rlkit.core.seeding import seed_everything, derive_seed
+from rlkit.train.loop import build
+from rlkit.agents.ppo import ppo_loss_grads, _advantages
+from rlkit.agents.networks import clip_and_step
+
+pc = time.perf_counter
+
+
+def built(config:str, threads:int):
+    torch.set_num_threads(threads)
+    cfg = load_config(config, {'train.total_steps': 100_000})
+    seed_everything(cfg.seed)
+    b = build(cfg)
+    b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
+    return cfg, b.agent, b.collector
+
+
+def best_us(f, n:int=200, repeats:int=5)->float:
+    "Best-of-`repeats` mean time of `f()` in microseconds (the part measured alone, caches warm)."
+    for _ in range(20): f()
+    times = []
+    for _ in range(repeats):
+        t = pc()
+        for _ in range(n): f()
+        times.append((pc() - t) / n * 1e6)
+    return min(times)
+
+
+def ppo(threads:int)->dict:
+    cfg, ag, col = built('configs/ppo_cartpole.yaml', threads)
+    T, tc, tu, iters = cfg.algo.n_steps, 0.0, 0.0, 100
+    for it in range(iters + 20):
+        ag.set_progress(it / 200)
+        t0 = pc(); ro, _ = col.collect(ag, T); t1 = pc(); ag.update(ro); t2 = pc()
+        if it >= 20: tc += t1 - t0; tu += t2 - t1
+    steps = T * cfg.env.num_envs
+    out = {'collect_ms': tc / iters * 1e3, 'update_ms': tu / iters * 1e3, 'steps_per_s': steps * iters / (tc + tu)}
+    adv, ret = _advantages(ag.cfg, ro)
+    B = ro.num_steps
+    obs, act = ro.obs.reshape(B, -1), ro.actions.reshape(B).long().unsqueeze(-1)
+    old_lp, old_v, a = ro.log_probs.reshape(B), ro.values.reshape(B), (adv - adv.mean()) / (adv.std() + 1e-8)
+    pol = ag.policy
+    fwd = pol.forward_cached(obs)
+    grads = ppo_loss_grads(fwd[0], None, fwd[1], act, old_lp, old_v, a, ret, 0.2, None, 0.5, 0.0, 0.0)
+    pol.flat.grad = pol.backward(fwd[2], *grads[:2])
+    out.update({'alone: forward_us': best_us(lambda: pol.forward_cached(obs)),
+                'alone: loss_grads_us': best_us(lambda: ppo_loss_grads(fwd[0], None, fwd[1], act, old_lp, old_v, a, ret, 0.2)),
+                'alone: backward_us': best_us(lambda: pol.backward(fwd[2], *grads[:2])),
+                'alone: clip_and_adam_us': best_us(lambda: clip_and_step(ag.optimizer, [pol.flat], 0.5)),
+                'alone: whole_minibatch_us': best_us(lambda: ag._fused_minibatch(obs, act, old_lp, old_v, a, ret, 0.2, 0.0)),
+                'alone: collect_ms': best_us(lambda: col.collect(ag, T), n=10) / 1e3})
+    return out
+
+
+def dqn(threads:int)->dict:
+    cfg, ag, col = built('configs/dqn_cartpole.yaml', threads)
+    k, n = cfg.algo.gradient_steps, cfg.algo.train_freq
+    for _ in range(6): col.collect(ag, n); ag.update()
+    parts, phases = {}, 6
+    add = lambda key, v: parts.__setitem__(key, parts.get(key, 0.0) + v)
+    net, opt, B = ag.q.mlp, ag.optimizers['q'], cfg.algo.batch_size
+    for _ in range(phases):
+        t0 = pc(); col.collect(ag, n); add('collect_ms', (pc() - t0) * 1e3 / phases)
+        t0 = pc(); batches = ag.prepare_phase(ag.sample(k)); add('sample_and_targets_ms', (pc() - t0) * 1e3 / phases)
+        for b in batches:                  # the steps of DQN._fused_train_step, timed one by one
+            t0 = pc(); q_all, acts = net.forward_cached(b['obs']); t1 = pc()
+            taken = b['action'].unsqueeze(-1); q = q_all[0].gather(-1, taken).squeeze(-1); diff = q - b['target']
+            per, d_q = F.huber_loss(q, b['target'], reduction='none'), diff.clamp(-1.0, 1.0)
+            d_out = torch.zeros_like(q_all); d_out[0].scatter_(-1, taken, (d_q / B).unsqueeze(-1)); t2 = pc()
+            net.flat.grad = net.backward(acts, d_out)[0]; t3 = pc()
+            g = net.flat.grad; norm = g.norm(); g.mul_(torch.clamp(cfg.algo.max_grad_norm / (norm + 1e-6), max=1.0)); t4 = pc()
+            opt.step(); t5 = pc()
+            torch.stack([per.mean(), q.mean(), diff.abs().mean(), norm]); t6 = pc()
+            for key, v in (('forward', t1 - t0), ('loss', t2 - t1), ('backward', t3 - t2), ('clip', t4 - t3), ('adam', t5 - t4),
+                           ('stats', t6 - t5)): add(f'step: {key}_us', v * 1e6 / (phases * k))
+    t0 = pc()
+    for _ in range(phases): col.collect(ag, n); ag.update()
+    parts['steps_per_s'] = n * phases / (pc() - t0)
+    return parts
+
+
+def sac(threads:int)->dict:
+    cfg, ag, col = built('configs/sac_pendulum.yaml', threads)
+    for _ in range(300): col.collect(ag, 1); ag.update()
+    t0 = pc()
+    for _ in range(300): col.collect(ag, 1); ag.update()
+    ms = (pc() - t0) / 300 * 1e3
+    return {'ms_per_env_step': ms, 'steps_per_s': 1e3 / ms}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('cases', nargs='*', default=['ppo', 'dqn', 'sac']); p.add_argument('--threads', type=int)
+    a = p.parse_args()
+    for case in a.cases:
+        threads = a.threads or (1 if case == 'ppo' else 2)
+        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac}[case](threads)
+        print(f"{case} ({threads} thread{'s' if threads > 1 else ''}): " + ', '.join(f'{k} {v:,.1f}' for k, v in res.items()), flush=True)
+
+
+if __name__ == '__main__':
+    main()
