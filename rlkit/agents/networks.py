@@ -180,7 +180,7 @@ class ActorCritic(nn.Module):
         if self.discrete: return torch.distributions.Categorical(logits=out)
         return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
 
-# %% ../../nbs/agents/02_networks.ipynb #ce4d8faa
+# %% ../../nbs/agents/02_networks.ipynb #b195d462
 def _tanh_(z:Tensor)->Tensor:
     "tanh in place: PyTorch's kernel on small tensors (one operation), 2 sigmoid(2z) - 1 on large ones (a faster kernel)."
     return z.tanh_() if z.numel() < 8192 else z.mul_(2).sigmoid_().mul_(2).sub_(1)
@@ -193,8 +193,9 @@ _FUSED_ACTIVATIONS = {'tanh': (_tanh_, _tanh_grad), 'relu': (torch.relu_, _relu_
 def sample_categorical(probs:Tensor, # [..., A], rows summing to 1
                        generator:torch.Generator|None=None)->Tensor:
     "One draw per row by inverting the cumulative distribution (a uniform and a comparison: cheaper than `torch.multinomial`)."
-    u = torch.rand(probs.shape[:-1] + (1,), device=probs.device, generator=generator)
-    return (probs.cumsum(-1) < u).sum(-1).clamp_(max=probs.shape[-1] - 1)
+    cdf = probs.cumsum(-1)
+    u = torch.rand(probs.shape[:-1] + (1,), device=probs.device, generator=generator) * cdf[..., -1:]  # u < cdf's end
+    return (cdf <= u).sum(-1)              # the k with cdf[k-1] <= u < cdf[k]: an action of probability 0 is never drawn
 
 class _FusedForward(torch.autograd.Function):
     "Autograd glue: forward through `FusedActorCritic.forward_cached`, backward through its hand-written `backward`."
