@@ -41,7 +41,7 @@ def quantile_huber_loss(quantiles:Tensor, # [B, K] current quantiles of the take
     w = per_sample if weights is None else per_sample * weights
     return w.mean(), per_sample.detach()
 
-# %% ../../nbs/agents/04_dqn.ipynb #67b90887
+# %% ../../nbs/agents/04_dqn.ipynb #e9f7ae05
 class DQN(OffPolicyAgent):
     "Deep Q-learning: epsilon-greedy exploration, replay, target network; double-Q, dueling, n-step, PER as options."
     stat_names = ('loss', 'q_mean', 'td_abs', 'grad_norm')
@@ -113,14 +113,17 @@ class DQN(OffPolicyAgent):
     def _targets(self, q_next_target:Tensor, reward:Tensor, discount:Tensor, q_next_online:Tensor|None=None)->Tensor:
         return dqn_targets(q_next_target, reward, discount, q_next_online)
 
+    @torch.no_grad()
+    def _batch_targets(self, b:dict)->Tensor:
+        "The minibatch's TD targets: precomputed for the phase by `prepare_phase`, else computed here (double-Q, PER)."
+        if 'target' in b: return b['target']
+        online = self.q(b['next_obs']) if self.cfg.double_q else None
+        return self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
+
     def _loss(self, b:dict)->tuple[Tensor, Tensor, Tensor]:
         "Loss, mean Q of the taken actions, per-sample |TD error|."
         q = self.q(b['obs']).gather(-1, b['action'].unsqueeze(-1)).squeeze(-1)
-        y = b.get('target')
-        if y is None:
-            with torch.no_grad():
-                online = self.q(b['next_obs']) if self.cfg.double_q else None
-                y = self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
+        y = self._batch_targets(b)
         td = y - q
         per = F.huber_loss(q, y, reduction='none') if self.cfg.loss == 'huber' else td.pow(2)
         return (per * b['weight']).mean(), q.detach().mean(), td.detach().abs()
@@ -131,11 +134,7 @@ class DQN(OffPolicyAgent):
         out, acts = net.forward_cached(b['obs'])                              # [1, B, A]
         taken = b['action'].unsqueeze(-1)
         q = out[0].gather(-1, taken).squeeze(-1)
-        y = b.get('target')
-        if y is None:
-            with torch.no_grad():
-                online = self.q(b['next_obs']) if self.cfg.double_q else None
-                y = self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
+        y = self._batch_targets(b)
         diff = q - y
         if self.cfg.loss == 'huber': per, d_q = F.huber_loss(q, y, reduction='none'), diff.clamp(-1.0, 1.0)
         else: per, d_q = diff.square(), 2 * diff
@@ -177,10 +176,6 @@ class QRDQN(DQN):
         K = self.cfg.n_quantiles
         idx = b['action'].view(-1, 1, 1).expand(-1, 1, K)
         theta = self.q(b['obs']).gather(1, idx).squeeze(1)                                # [B, K]
-        y = b.get('target')
-        if y is None:
-            with torch.no_grad():
-                online = self.q(b['next_obs']) if self.cfg.double_q else None
-                y = self._targets(self.q_target(b['next_obs']), b['reward'], b['discount'], online)
+        y = self._batch_targets(b)
         loss, per = quantile_huber_loss(theta, y, self.cfg.kappa, b['weight'])
         return loss, theta.detach().mean(), per

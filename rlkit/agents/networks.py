@@ -122,14 +122,41 @@ class SquashedGaussianHead(nn.Module):
         lp = gaussian_log_prob(mu, log_std, u) - (2 * (math.log(2) - u - F.softplus(-2 * u))).sum(-1)
         return torch.tanh(u), lp
 
-# %% ../../nbs/agents/02_networks.ipynb #41a8108d
+# %% ../../nbs/agents/02_networks.ipynb #c7bd1f86
 def _action_kind(action_space)->tuple[str, int]:
     kind = type(action_space).__name__
     if kind == 'Discrete': return 'discrete', int(action_space.n)
     if kind == 'Box' and len(action_space.shape) == 1: return 'box', int(action_space.shape[0])
     raise ValueError(f"unsupported action space {action_space}: use Discrete or a 1-D Box")
 
-class ActorCritic(nn.Module):
+class _PolicyHeads:
+    "What both actor-critics do with `_outputs(obs) -> (logits or means, values)`: log-probs, entropies, sampling, distributions."
+    def evaluate(self, obs:Tensor, actions:Tensor)->tuple[Tensor, Tensor, Tensor]:
+        "`(log_prob, entropy, value)` of `actions` at `obs` (differentiable)."
+        out, v = self._outputs(obs)
+        if self.discrete: return categorical_log_prob(out, actions), categorical_entropy(out), v
+        ls = self.log_std.expand_as(out)
+        return gaussian_log_prob(out, ls, actions), gaussian_entropy(ls), v
+
+    @torch.no_grad()
+    def act(self, obs:Tensor, deterministic:bool=False)->tuple[Tensor, Tensor, Tensor]:
+        "Sample (or take the mode of) actions; returns `(actions, log_probs, values)`."
+        out, v = self._outputs(obs)
+        if self.discrete:
+            log_p = out.log_softmax(-1)
+            a = out.argmax(-1) if deterministic else self._draw(log_p.exp())
+            return a, log_p.gather(-1, a.unsqueeze(-1)).squeeze(-1), v
+        ls = self.log_std.expand_as(out)
+        a = out if deterministic else out + ls.exp() * torch.randn_like(out)
+        return a, gaussian_log_prob(out, ls, a), v
+
+    def dist(self, obs:Tensor):
+        "The action distribution at `obs` as a `torch.distributions` object (for analysis; the updates use `evaluate`)."
+        out = self._outputs(obs)[0]
+        if self.discrete: return torch.distributions.Categorical(logits=out)
+        return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
+
+class ActorCritic(_PolicyHeads, nn.Module):
     "Actor and critic with a categorical (Discrete) or Gaussian (Box) policy head."
     def __init__(self, obs_dim:int|tuple, # observation width, or shape (an image: [C, H, W])
                  action_space, # gymnasium Discrete or 1-D Box
@@ -154,33 +181,14 @@ class ActorCritic(nn.Module):
         "State values V(obs), shape [...]."
         return self.critic(self._features(obs)).squeeze(-1)
 
-    def evaluate(self, obs:Tensor, actions:Tensor)->tuple[Tensor, Tensor, Tensor]:
-        "`(log_prob, entropy, value)` of `actions` at `obs`."
+    def _outputs(self, obs:Tensor)->tuple[Tensor, Tensor]:
         f = self._features(obs)
-        out, v = self.actor(f), self.critic(f).squeeze(-1)
-        if self.discrete: return categorical_log_prob(out, actions), categorical_entropy(out), v
-        ls = self.log_std.expand_as(out)
-        return gaussian_log_prob(out, ls, actions), gaussian_entropy(ls), v
+        return self.actor(f), self.critic(f).squeeze(-1)
 
-    @torch.no_grad()
-    def act(self, obs:Tensor, deterministic:bool=False)->tuple[Tensor, Tensor, Tensor]:
-        "Sample (or take the mode of) actions; returns `(actions, log_probs, values)`."
-        f = self._features(obs)
-        out, v = self.actor(f), self.critic(f).squeeze(-1)
-        if self.discrete:
-            a = out.argmax(-1) if deterministic else torch.multinomial(out.softmax(-1).reshape(-1, out.shape[-1]), 1).reshape(out.shape[:-1])
-            return a, categorical_log_prob(out, a), v
-        ls = self.log_std.expand_as(out)
-        a = out if deterministic else out + ls.exp() * torch.randn_like(out)
-        return a, gaussian_log_prob(out, ls, a), v
+    def _draw(self, probs:Tensor)->Tensor:
+        return torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1).reshape(probs.shape[:-1])
 
-    def dist(self, obs:Tensor):
-        "The action distribution at `obs` as a `torch.distributions` object (for analysis; the updates use `evaluate`)."
-        out = self.actor(self._features(obs))
-        if self.discrete: return torch.distributions.Categorical(logits=out)
-        return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
-
-# %% ../../nbs/agents/02_networks.ipynb #b195d462
+# %% ../../nbs/agents/02_networks.ipynb #2a1061af
 def _tanh_(z:Tensor)->Tensor:
     "tanh in place: PyTorch's kernel on small tensors (one operation), 2 sigmoid(2z) - 1 on large ones (a faster kernel)."
     return z.tanh_() if z.numel() < 8192 else z.mul_(2).sigmoid_().mul_(2).sub_(1)
@@ -237,7 +245,7 @@ class FlatParameters(nn.Module):
             self._grad_views = self.views(self._grad)
         return self._grad
 
-class FusedActorCritic(FlatParameters):
+class FusedActorCritic(_PolicyHeads, FlatParameters):
     "`ActorCritic` for vector observations as a two-member ensemble in one flat parameter vector, with hand-written backprop."
     def __init__(self, obs_dim:int, # observation width
                  action_space, # gymnasium Discrete or 1-D Box
@@ -322,30 +330,7 @@ class FusedActorCritic(FlatParameters):
         "State values V(obs), shape [...]."
         return self._outputs(obs)[1]
 
-    def evaluate(self, obs:Tensor, actions:Tensor)->tuple[Tensor, Tensor, Tensor]:
-        "`(log_prob, entropy, value)` of `actions` at `obs` (differentiable)."
-        out, v = self._outputs(obs)
-        if self.discrete: return categorical_log_prob(out, actions), categorical_entropy(out), v
-        ls = self.log_std.expand_as(out)
-        return gaussian_log_prob(out, ls, actions), gaussian_entropy(ls), v
-
-    @torch.no_grad()
-    def act(self, obs:Tensor, deterministic:bool=False)->tuple[Tensor, Tensor, Tensor]:
-        "Sample (or take the mode of) actions; returns `(actions, log_probs, values)`."
-        out, v = self._outputs(obs)
-        if self.discrete:
-            lsm = out.log_softmax(-1)
-            a = out.argmax(-1) if deterministic else sample_categorical(lsm.exp())
-            return a, lsm.gather(-1, a.unsqueeze(-1)).squeeze(-1), v
-        ls = self.log_std.expand_as(out)
-        a = out if deterministic else out + ls.exp() * torch.randn_like(out)
-        return a, gaussian_log_prob(out, ls, a), v
-
-    def dist(self, obs:Tensor):
-        "The action distribution at `obs` as a `torch.distributions` object (for analysis)."
-        out = self._outputs(obs)[0]
-        if self.discrete: return torch.distributions.Categorical(logits=out)
-        return torch.distributions.Independent(torch.distributions.Normal(out, self.log_std.exp().expand_as(out)), 1)
+    def _draw(self, probs:Tensor)->Tensor: return sample_categorical(probs)
 
 # %% ../../nbs/agents/02_networks.ipynb #36d49a5f
 class _FusedMLPForward(torch.autograd.Function):
