@@ -132,7 +132,7 @@ def ppo_loss_terms(parts:list[dict[str, Tensor]], # from `ppo_loss_grads`, one p
     total = pg_loss + vf_coef * v_loss + ent_coef * ent_loss + kl_coef * kl
     return torch.stack([pg_loss, v_loss, ent_loss, kl, clip_frac, total])
 
-# %% ../../nbs/agents/00_ppo.ipynb #678be77b
+# %% ../../nbs/agents/00_ppo.ipynb #450c7ea2
 class OnPolicyAgent:
     "Shared parts of PPO and A2C: the actor-critic, its optimiser, schedules, acting and checkpoint state."
     on_policy = True
@@ -171,8 +171,7 @@ class OnPolicyAgent:
 
     def act(self, obs:np.ndarray, deterministic:bool=False)->np.ndarray:
         "Actions for a batch of NumPy observations (for evaluation and videos)."
-        a, _, _ = self.policy.act(torch.as_tensor(obs, dtype=torch.float32, device=self.device), deterministic)
-        return a.cpu().numpy()
+        return self.policy.sample_actions(obs, deterministic)
 
     def state_dict(self)->dict:
         "Everything needed to continue training exactly."

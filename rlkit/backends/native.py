@@ -85,7 +85,7 @@ class EnvPipeline:
 
     def close(self)->None: self.venv.close()
 
-# %% ../../nbs/backends/00_native.ipynb #0a6cf190
+# %% ../../nbs/backends/00_native.ipynb #a008afb4
 def _episode_metrics(eps:EpisodeStats)->dict[str, float]:
     out = {'episodes': float(len(eps.returns))}
     if eps.returns: out.update({'episode_return': float(np.mean(eps.returns)), 'episode_length': float(np.mean(eps.lengths))})
@@ -106,33 +106,31 @@ class NativeCollector:
         self.env.reset(seed)
 
     @torch.no_grad()
-    def collect(self, agent, # an on-policy agent (its `.policy` is used) or a policy network with `act` and `value`
+    def collect(self, agent, # an on-policy agent (its `.policy` is used) or a policy with `sample_actions`, `evaluate` and `value`
                 n_steps:int)->tuple[Rollout, dict[str, float]]:
         "Step every env `n_steps` times; returns the rollout and ACTOR metrics."
         policy = getattr(agent, 'policy', agent)
         if self.env.obs is None: self.reset()
         T, N, dev = n_steps, self.env.num_envs, self.device
-        # per step, only list appends and NumPy row writes; one stack per field at the end
-        obs_list, act_list, logp_list, val_list = [], [], [], []
+        # per step, only the actions, list appends and NumPy row writes; one stack per field at the end
+        obs_list, act_list = [], []
         rew_buf = np.empty((T, N), dtype=np.float32)
         term_buf, trunc_buf = np.empty((T, N), dtype=bool), np.empty((T, N), dtype=bool)
         next_obs_buf = np.empty((T, N, *self.env.obs.shape[1:]), dtype=np.float32)
         start = time.perf_counter()
         for t in range(T):
             obs = self.env.obs                                       # a fresh array every step
-            actions, logp, values = policy.act(torch.as_tensor(obs, dtype=torch.float32).to(dev))
-            obs_list.append(obs); act_list.append(actions); logp_list.append(logp); val_list.append(values)
-            a = actions.cpu().numpy()
+            a = policy.sample_actions(obs)
+            obs_list.append(obs); act_list.append(a)
             if not self.discrete: a = self.scaler.clip(a)
             _, rew_buf[t], term_buf[t], trunc_buf[t], next_obs_buf[t] = self.env.step(a)
         elapsed = time.perf_counter() - start
         as_t = lambda x, dtype=None: torch.as_tensor(x, dtype=dtype).to(dev)
-        next_obs = as_t(next_obs_buf)
-        next_values = policy.value(next_obs)
+        obs_t, actions = as_t(np.stack(obs_list), torch.float32), as_t(np.stack(act_list))
+        log_probs, _, values = policy.evaluate(obs_t, actions)           # the whole rollout in one batched call
         self.total_steps += T * N
-        ro = Rollout(obs=as_t(np.stack(obs_list), torch.float32), actions=torch.stack(act_list), log_probs=torch.stack(logp_list),
-                     values=torch.stack(val_list), rewards=as_t(rew_buf), terminated=as_t(term_buf), truncated=as_t(trunc_buf),
-                     next_values=next_values)
+        ro = Rollout(obs=obs_t, actions=actions, log_probs=log_probs, values=values, rewards=as_t(rew_buf),
+                     terminated=as_t(term_buf), truncated=as_t(trunc_buf), next_values=policy.value(as_t(next_obs_buf)))
         return ro, {'steps_per_s': T * N / max(elapsed, 1e-9), **_episode_metrics(self.env.pop_episodes())}
 
     def state_dict(self)->dict: return {'total_steps': self.total_steps, 'env': self.env.state_dict()}
