@@ -19,7 +19,7 @@ from rlkit.core.config import load_config
 from rlkit.core.seeding import seed_everything, derive_seed
 from rlkit.train.loop import build
 from rlkit.agents.ppo import ppo_loss_grads, _advantages
-from rlkit.agents.networks import clip_and_step
+from rlkit.agents.networks import clip_and_step, step_optimizer
 
 pc = time.perf_counter
 
@@ -80,17 +80,20 @@ def dqn(threads:int)->dict:
     for _ in range(phases):
         t0 = pc(); col.collect(ag, n); add('collect_ms', (pc() - t0) * 1e3 / phases)
         t0 = pc(); batches = ag.prepare_phase(ag.sample(k)); add('sample_and_targets_ms', (pc() - t0) * 1e3 / phases)
+        rows = []
         for b in batches:                  # the steps of DQN._fused_train_step, timed one by one
             t0 = pc(); q_all, acts = net.forward_cached(b['obs']); t1 = pc()
             taken = b['action'].unsqueeze(-1); q = q_all[0].gather(-1, taken).squeeze(-1); diff = q - b['target']
-            per, d_q = F.huber_loss(q, b['target'], reduction='none'), diff.clamp(-1.0, 1.0)
+            d_q = diff.clamp(-1.0, 1.0)
             d_out = torch.zeros_like(q_all); d_out[0].scatter_(-1, taken, (d_q / B).unsqueeze(-1)); t2 = pc()
             net.flat.grad = net.backward(acts, d_out)[0]; t3 = pc()
-            g = net.flat.grad; norm = g.norm(); g.mul_(torch.clamp(cfg.algo.max_grad_norm / (norm + 1e-6), max=1.0)); t4 = pc()
-            opt.step(); t5 = pc()
-            torch.stack([per.mean(), q.mean(), diff.abs().mean(), norm]); t6 = pc()
-            for key, v in (('forward', t1 - t0), ('loss', t2 - t1), ('backward', t3 - t2), ('clip', t4 - t3), ('adam', t5 - t4),
-                           ('stats', t6 - t5)): add(f'step: {key}_us', v * 1e6 / (phases * k))
+            g = net.flat.grad; norm = g.norm(); f = cfg.algo.max_grad_norm / (float(norm) + 1e-6)
+            if f < 1.0: g.mul_(f)
+            t4 = pc(); step_optimizer(opt); t5 = pc()
+            rows.append((diff, q, norm))
+            for key, v in (('forward', t1 - t0), ('loss', t2 - t1), ('backward', t3 - t2), ('clip', t4 - t3), ('adam', t5 - t4)):
+                add(f'step: {key}_us', v * 1e6 / (phases * k))
+        t0 = pc(); ag.phase_stats(rows); add('phase_stats_ms', (pc() - t0) * 1e3 / phases)
     t0 = pc()
     for _ in range(phases): col.collect(ag, n); ag.update()
     parts['steps_per_s'] = n * phases / (pc() - t0)

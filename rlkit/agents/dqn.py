@@ -41,7 +41,7 @@ def quantile_huber_loss(quantiles:Tensor, # [B, K] current quantiles of the take
     w = per_sample if weights is None else per_sample * weights
     return w.mean(), per_sample.detach()
 
-# %% ../../nbs/agents/04_dqn.ipynb #e9f7ae05
+# %% ../../nbs/agents/04_dqn.ipynb #beaa9b9e
 class DQN(OffPolicyAgent):
     "Deep Q-learning: epsilon-greedy exploration, replay, target network; double-Q, dueling, n-step, PER as options."
     stat_names = ('loss', 'q_mean', 'td_abs', 'grad_norm')
@@ -83,8 +83,13 @@ class DQN(OffPolicyAgent):
         explore = self.rng.random(len(obs)) < self.epsilon()
         random = self.random_actions(len(obs))
         if explore.all(): return random                      # no forward pass needed
-        greedy = self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
-        return np.where(explore, random, greedy)
+        return np.where(explore, random, self._greedy(obs))
+
+    def _greedy(self, obs:np.ndarray)->np.ndarray:
+        "Greedy actions for NumPy observations: in NumPy when the Q-network is a fused MLP on the CPU (a few rows: see `agents.networks`), else in torch."
+        q = self.q.forward_numpy(obs)
+        if q is None: return self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
+        return (q if q.ndim == 2 else q.mean(-1)).argmax(-1)
 
     def observe(self, *args, **kwargs)->None:
         "Store a transition; count target-network updates that fall due."
@@ -128,28 +133,37 @@ class DQN(OffPolicyAgent):
         per = F.huber_loss(q, y, reduction='none') if self.cfg.loss == 'huber' else td.pow(2)
         return (per * b['weight']).mean(), q.detach().mean(), td.detach().abs()
 
-    def _fused_train_step(self, b:dict)->Tensor:
+    def _fused_train_step(self, b:dict)->Tensor|tuple[Tensor, Tensor, Tensor]:
         "The same step without autograd: the loss gradient in closed form, backpropagated by `FusedMLP.backward`."
         net, B = self.q.mlp, self.cfg.batch_size
         out, acts = net.forward_cached(b['obs'])                              # [1, B, A]
         taken = b['action'].unsqueeze(-1)
         q = out[0].gather(-1, taken).squeeze(-1)
-        y = self._batch_targets(b)
-        diff = q - y
-        if self.cfg.loss == 'huber': per, d_q = F.huber_loss(q, y, reduction='none'), diff.clamp(-1.0, 1.0)
-        else: per, d_q = diff.square(), 2 * diff
-        if self.prioritized: per, d_q = per * b['weight'], d_q * b['weight']
+        diff = q - self._batch_targets(b)
+        d_q = diff.clamp(-1.0, 1.0) if self.cfg.loss == 'huber' else 2 * diff
+        if self.prioritized: d_q = d_q * b['weight']
         d_out = torch.zeros_like(out)
         d_out[0].scatter_(-1, taken, (d_q / B).unsqueeze(-1))
         net.flat.grad = net.backward(acts, d_out)[0]
         norm = clip_and_step(self.optimizers['q'], [net.flat], self.cfg.max_grad_norm)
-        td_abs = diff.abs()
-        if self.prioritized: self.buffer.update_priorities(b['index'], td_abs)
         self.grad_steps += 1
-        return torch.stack([per.mean(), q.mean(), td_abs.mean(), norm])
+        if not self.prioritized: return diff, q, norm          # the statistics are worked out once per phase
+        td_abs = diff.abs()
+        self.buffer.update_priorities(b['index'], td_abs)
+        return torch.stack([(self._per_sample_loss(diff) * b['weight']).mean(), q.mean(), td_abs.mean(), norm])
 
-    def train_step(self, b:dict)->Tensor:
-        "One gradient step on minibatch `b`; returns the statistics row."
+    def _per_sample_loss(self, diff:Tensor)->Tensor:
+        "Huber or squared loss of the TD errors `q - y`."
+        return F.huber_loss(diff, torch.zeros_like(diff), reduction='none') if self.cfg.loss == 'huber' else diff.square()
+
+    def phase_stats(self, rows:list)->Tensor:
+        "Mean statistics of a phase; the fused steps without prioritised replay leave them to be computed here, all at once."
+        if not isinstance(rows[0], tuple): return super().phase_stats(rows)
+        diff, q, norm = (torch.stack(x) for x in zip(*rows))
+        return torch.stack([self._per_sample_loss(diff).mean(), q.mean(), diff.abs().mean(), norm.mean()])
+
+    def train_step(self, b:dict)->Tensor|tuple[Tensor, Tensor, Tensor]:
+        "One gradient step on minibatch `b`; returns the statistics row (the fused step: its parts, see `phase_stats`)."
         if self.fused: return self._fused_train_step(b)
         loss, q_mean, td_abs = self._loss(b)
         norm = self._clip_and_step('q', loss, self._params)

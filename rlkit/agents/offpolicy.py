@@ -57,7 +57,7 @@ def polyak_update(target:nn.Module, source:nn.Module, tau:float, times:int=1)->N
     else: torch._foreach_lerp_(tp, sp, t)
     for tb, sb in zip(target.buffers(), source.buffers()): tb.copy_(sb)
 
-# %% ../../nbs/agents/03_offpolicy.ipynb #eb9ec28b
+# %% ../../nbs/agents/03_offpolicy.ipynb #c85b3b43
 class OffPolicyAgent:
     "Replay, exploration, update phases, target networks, learning-rate schedules and state for off-policy agents."
     on_policy = False
@@ -142,9 +142,13 @@ class OffPolicyAgent:
         # uniform replay: all minibatches of the phase in one draw; prioritised: one at a time (priorities change)
         batches = (self.sample() for _ in range(k)) if self.prioritized else self.prepare_phase(self.sample(k))
         rows = [self.train_step(b) for b in batches]
-        out = dict(zip(self.stat_names, torch.stack(rows).mean(0).tolist()))
+        out = dict(zip(self.stat_names, self.phase_stats(rows).tolist()))
         out.update(self.extra_stats())
         return out
+
+    def phase_stats(self, rows:list)->Tensor:
+        "The phase's statistics (in `stat_names` order) from what `train_step` returned: the mean of its rows."
+        return torch.stack(rows).mean(0)
 
     def extra_stats(self)->dict[str, float]:
         "Statistics that are not averaged over gradient steps (exploration rate, temperature, ...)."

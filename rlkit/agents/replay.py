@@ -13,7 +13,14 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['ReplayBuffer']
 
-# %% ../../nbs/agents/01_replay.ipynb #73647f6f
+# %% ../../nbs/agents/01_replay.ipynb #1fd99684
+_FIELDS = ('obs', 'action', 'reward', 'next_obs', 'terminated', 'truncated')
+
+def _numpy_view(t:Tensor)->np.ndarray|Tensor:
+    "A NumPy array sharing `t`'s memory (a NumPy row write costs a fraction of a torch one), or `t` where NumPy lacks the dtype."
+    try: return t.numpy()
+    except TypeError: return t
+
 class ReplayBuffer:
     "Circular buffer of vectorised transitions `[capacity, n_envs, ...]` with n-step sampling; checkpointable."
     def __init__(self, capacity:int, # time steps kept (each holds n_envs transitions)
@@ -41,6 +48,7 @@ class ReplayBuffer:
         self.prioritized, self.alpha = bool(prioritized), float(alpha)
         self.priority = torch.zeros(C, N) if prioritized else None   # 0 marks an empty slot: never sampled
         self.max_priority = 1.0
+        self._rows = {k: _numpy_view(getattr(self, k)) for k in _FIELDS}   # where `add` writes: the same memory
 
     @staticmethod
     def transition_bytes(obs_shape:tuple, action_shape:tuple=(), obs_dtype:torch.dtype=torch.float32,
@@ -60,12 +68,12 @@ class ReplayBuffer:
         total = sum(t.element_size() * t.numel() for t in ts + ([self.priority] if self.prioritized else []))
         return total / (self.capacity * self.n_envs)
 
-# %% ../../nbs/agents/01_replay.ipynb #412b861e
-def _check_field(name:str, x, shape:tuple, dtype:torch.dtype)->Tensor:
+# %% ../../nbs/agents/01_replay.ipynb #18429aff
+def _check_field(name:str, x, shape:tuple, dtype:torch.dtype)->np.ndarray|Tensor:
     if isinstance(x, np.ndarray):                                    # the common case: straight from the envs, checked in NumPy
         if x.shape != shape: raise ValueError(f"{name} must be shaped {list(shape)}, got {list(x.shape)}")
         if dtype.is_floating_point and x.dtype.kind == 'f' and not np.isfinite(x).all(): raise ValueError(f"{name} contains NaN or Inf")
-        return torch.from_numpy(x)                                   # cast to the buffer's dtype by the assignment
+        return x                                                     # cast to the buffer's dtype by the assignment
     x = torch.as_tensor(x)
     if tuple(x.shape) != shape: raise ValueError(f"{name} must be shaped {list(shape)}, got {list(x.shape)}")
     if dtype.is_floating_point and not torch.isfinite(x.to(torch.float64)).all(): raise ValueError(f"{name} contains NaN or Inf")
@@ -74,13 +82,12 @@ def _check_field(name:str, x, shape:tuple, dtype:torch.dtype)->Tensor:
 def _add(self:ReplayBuffer, obs, action, reward, next_obs, terminated, truncated)->None:
     "Store one vectorised step: every field has a leading [n_envs] dimension; `next_obs` is the true next observation."
     N, i = self.n_envs, self.steps % self.capacity
-    fields = dict(obs=_check_field('obs', obs, (N, *self.obs_shape), self.obs.dtype),
-                  action=_check_field('action', action, (N, *self.action_shape), self.action.dtype),
-                  reward=_check_field('reward', reward, (N,), torch.float32),
-                  next_obs=_check_field('next_obs', next_obs, (N, *self.obs_shape), self.obs.dtype),
-                  terminated=_check_field('terminated', terminated, (N,), torch.bool),
-                  truncated=_check_field('truncated', truncated, (N,), torch.bool))
-    for k, v in fields.items(): getattr(self, k)[i] = v
+    shapes = ((N, *self.obs_shape), (N, *self.action_shape), (N,), (N, *self.obs_shape), (N,), (N,))
+    values = [_check_field(k, v, shape, getattr(self, k).dtype)      # all checked before anything is written
+              for k, v, shape in zip(_FIELDS, (obs, action, reward, next_obs, terminated, truncated), shapes)]
+    for k, v in zip(_FIELDS, values):
+        row = self._rows[k]
+        row[i] = torch.from_numpy(v) if isinstance(row, Tensor) and isinstance(v, np.ndarray) else v
     if self.prioritized: self.priority[i] = self.max_priority      # new transitions are seen at least once
     self.steps += 1
 
