@@ -11,8 +11,11 @@ with identical hyperparameters and network sizes. Cases:
 
 Each pair runs --repeats times, alternating, and the medians are reported.
 
-Usage: python bench/engine.py [--repeats 3] [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--sb3-threads 2] [--json out.json]
-       (--sb3-threads: torch threads of the SB3 runs; default: the same as --threads; 2 is SB3's default here)
+Usage: python bench/engine.py [--repeats 3] [--cases ppo_cartpole,sac_pendulum,dqn_cartpole] [--threads 1] [--sb3-threads 2]
+                              [--sb3-tuned-allocator] [--json out.json]
+       (--sb3-threads: torch threads of the SB3 runs; default: the same as --threads; 2 is SB3's default here.
+        rlkit's runs keep freed memory mapped, as its training loop does (train.tune_allocator, core.device);
+        --sb3-tuned-allocator gives the SB3 runs the same glibc malloc thresholds through GLIBC_TUNABLES.)
        python bench/engine.py --run CASE --steps N --threads T     (one rlkit run; prints JSON)
 """
 import argparse
@@ -39,9 +42,11 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
     from rlkit.core.config import load_config
     from rlkit.core.seeding import seed_everything, derive_seed
     from rlkit.train.loop import build
+    from rlkit.core.device import tune_cpu_allocator
     torch.set_num_threads(threads)
     path, extra = CONFIGS[case]
     cfg = load_config(ROOT / path, {'train.total_steps': steps, **extra})
+    allocator = cfg.train.tune_allocator and tune_cpu_allocator()         # as the training loop does
     seed_everything(cfg.seed)
     b = build(cfg)
     b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
@@ -58,11 +63,17 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
     buf = getattr(agent, 'buffer', None)
     return {'case': case, 'impl': 'rlkit', 'env_steps': col.total_steps, 'seconds': sec, 'steps_per_s': col.total_steps / sec,
             'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'rss_after_build_mib': rss_build,
-            'replay_bytes_per_transition': None if buf is None else buf.bytes_per_transition, 'threads': threads}
+            'replay_bytes_per_transition': None if buf is None else buf.bytes_per_transition, 'threads': threads,
+            'tuned_allocator': allocator}
 
 
-def sub(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+# glibc's malloc with the thresholds rlkit.core.device.tune_cpu_allocator sets, for a process that does not set them itself
+TUNED_ALLOCATOR_ENV = {'GLIBC_TUNABLES': 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456'}
+
+
+def sub(args: list[str], env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=None if env is None else {**os.environ, **env}).stdout
     return json.loads(out[out.index('{'):])
 
 
@@ -71,6 +82,7 @@ def main():
     p.add_argument('--run'); p.add_argument('--steps', type=int); p.add_argument('--threads', type=int, default=1)
     p.add_argument('--cases', default='ppo_cartpole,sac_pendulum,dqn_cartpole'); p.add_argument('--json')
     p.add_argument('--sb3-threads', type=int); p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--sb3-tuned-allocator', action='store_true', help="run SB3 with rlkit's allocator thresholds too (GLIBC_TUNABLES)")
     a = p.parse_args()
     if a.run:
         print(json.dumps(rlkit_run(a.run, a.steps or STEPS[a.run], a.threads))); return
@@ -80,7 +92,8 @@ def main():
         runs = {'rlkit': [], 'sb3': []}
         for _ in range(a.repeats):          # alternate the two, so a slow spell of the machine hits both
             runs['rlkit'].append(sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)]))
-            runs['sb3'].append(sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)]))
+            runs['sb3'].append(sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)],
+                                   TUNED_ALLOCATOR_ENV if a.sb3_tuned_allocator else None))
         med = lambda rs: sorted(rs, key=lambda r: r['steps_per_s'])[len(rs) // 2]
         mine, ref = med(runs['rlkit']), med(runs['sb3'])
         rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s'],
@@ -89,7 +102,8 @@ def main():
               f"x{rows[-1]['speedup']:.2f}  peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
               f"bytes/transition {mine['replay_bytes_per_transition']} / {ref.get('replay_bytes_per_transition')}", flush=True)
     import torch, gymnasium, numpy
-    out = {'benchmark': 'engine', 'threads': a.threads, 'sb3_threads': a.sb3_threads or a.threads, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
+    out = {'benchmark': 'engine', 'threads': a.threads, 'sb3_threads': a.sb3_threads or a.threads,
+           'sb3_tuned_allocator': a.sb3_tuned_allocator, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
            'versions': {'torch': torch.__version__, 'gymnasium': gymnasium.__version__, 'numpy': numpy.__version__,
                         'python': platform.python_version()}}
     if a.json: Path(a.json).write_text(json.dumps(out, indent=1))

@@ -25,7 +25,7 @@ __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig',
            'check_keys', 'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override',
            'apply_overrides', 'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
 
-# %% ../../nbs/core/00_config.ipynb #7178a3f0
+# %% ../../nbs/core/00_config.ipynb #6a8a2622
 class Section(BaseModel):
     "Base of every config section: unknown keys are errors and assignments are validated."
     model_config = ConfigDict(extra='forbid', validate_assignment=True, frozen=False)
@@ -147,6 +147,7 @@ class TrainConfig(Section):
     total_steps: int = Field(100_000, ge=1, description="environment steps (summed over envs)")
     device: str = Field('auto', description="'auto', 'cpu', 'cuda', 'cuda:N'")
     torch_threads: int | None = Field(None, ge=1, description="torch.set_num_threads (None: leave as is)")
+    tune_allocator: bool = Field(True, description="keep freed memory mapped for reuse (glibc malloc; see core.device.tune_cpu_allocator)")
     backend: str = Field('native', description="how envs are stepped and data collected (see rlkit.train.registry)")
     log_every_steps: int = Field(1_000, ge=1, description="env steps between TRAINER/ACTOR metric records (off-policy)")
 
