@@ -67,8 +67,11 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
             'tuned_allocator': allocator}
 
 
-# glibc's malloc with the thresholds rlkit.core.device.tune_cpu_allocator sets, for a process that does not set them itself
-TUNED_ALLOCATOR_ENV = {'GLIBC_TUNABLES': 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456'}
+def tuned_allocator_env() -> dict:
+    "GLIBC_TUNABLES with the thresholds rlkit.core.device.tune_cpu_allocator sets, for a process that does not set them itself."
+    from rlkit.core.device import tune_cpu_allocator
+    mmap, trim = tune_cpu_allocator.__defaults__
+    return {'GLIBC_TUNABLES': f'glibc.malloc.mmap_threshold={mmap}:glibc.malloc.trim_threshold={trim}'}
 
 
 def sub(args: list[str], env: dict | None = None) -> dict:
@@ -93,7 +96,7 @@ def main():
         for _ in range(a.repeats):          # alternate the two, so a slow spell of the machine hits both
             runs['rlkit'].append(sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)]))
             runs['sb3'].append(sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)],
-                                   TUNED_ALLOCATOR_ENV if a.sb3_tuned_allocator else None))
+                                   tuned_allocator_env() if a.sb3_tuned_allocator else None))
         med = lambda rs: sorted(rs, key=lambda r: r['steps_per_s'])[len(rs) // 2]
         mine, ref = med(runs['rlkit']), med(runs['sb3'])
         rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s'],

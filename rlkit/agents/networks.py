@@ -196,7 +196,7 @@ class ActorCritic(_PolicyHeads, nn.Module):
     def _draw(self, probs:Tensor)->Tensor:
         return torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1).reshape(probs.shape[:-1])
 
-# %% ../../nbs/agents/02_networks.ipynb #1152bbb3
+# %% ../../nbs/agents/02_networks.ipynb #0609a9b3
 def _tanh_(z:Tensor)->Tensor:
     "tanh in place: NumPy's vectorised kernel on the memory of a CPU tensor (torch's CPU kernel is several times slower), torch's elsewhere."
     if z.device.type != 'cpu' or z.requires_grad: return z.tanh_()
@@ -209,6 +209,20 @@ def _relu_grad(d:Tensor, h:Tensor)->Tensor: return torch.ops.aten.threshold_back
 _FUSED_ACTIVATIONS = {'tanh': (_tanh_, _tanh_grad), 'relu': (torch.relu_, _relu_grad)}
 # the same activations in place on NumPy arrays, for acting (see `FlatParameters.numpy_views`)
 _NUMPY_ACTIVATIONS = {'tanh': lambda z: np.tanh(z, out=z), 'relu': lambda z: np.maximum(z, 0, out=z)}
+
+def _numpy_layers(P:dict[str, np.ndarray], # NumPy views with layers `w{i}` [E, in, out] and `b{i}` [E, 1, out]
+                  x:np.ndarray, # [B, in]
+                  n:int, # layers to apply
+                  activation:str, # between the layers
+                  member:int=0, # which network of the ensemble
+                  last_activation:bool=False, # also after the last layer (a torso)
+                 )->np.ndarray:
+    "Member `member`'s first `n` layers on NumPy rows (the acting path of the fused networks)."
+    act, h = _NUMPY_ACTIVATIONS[activation], np.asarray(x, dtype=np.float32)
+    for i in range(n):
+        h = h @ P[f'w{i}'][member] + P[f'b{i}'][member]
+        if last_activation or i < n - 1: h = act(h)
+    return h
 
 def sample_categorical(probs:Tensor, # [..., A], rows summing to 1
                        generator:torch.Generator|None=None)->Tensor:
@@ -365,14 +379,13 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         "Actions alone for NumPy observations, computed in NumPy on the CPU (the actor only; uniforms and normals from NumPy's global generator)."
         P = self.numpy_views()
         if P is None: return super().sample_actions(obs, deterministic)
-        act, h = _NUMPY_ACTIVATIONS[self.activation], np.asarray(obs, dtype=np.float32)
-        for i in range(self.n_hidden): h = act(h @ P[f'w{i}'][0] + P[f'b{i}'][0])
+        h = _numpy_layers(P, obs, self.n_hidden, self.activation, last_activation=True)
         out = h @ P['actor_w'] + P['actor_b']
         if self.discrete: return out.argmax(-1) if deterministic else sample_categorical_numpy(out)
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #ea42bb63
+# %% ../../nbs/agents/02_networks.ipynb #81de22d5
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -449,11 +462,7 @@ class FusedMLP(FlatParameters):
         "One member's outputs `[B, out]` computed in NumPy (acting on a few rows); None where `numpy_views` is."
         P = self.numpy_views()
         if P is None: return None
-        act, h = _NUMPY_ACTIVATIONS[self.activation], np.asarray(x, dtype=np.float32)
-        for i in range(self.n_layers):
-            h = h @ P[f'w{i}'][member] + P[f'b{i}'][member]
-            if i < self.n_layers - 1: h = act(h)
-        return h
+        return _numpy_layers(P, x, self.n_layers, self.activation, member)
 
     def forward(self, x:Tensor)->Tensor:
         "Outputs `[..., out]` for one network (inputs of any leading shape), `[E, B, out]` for members (through autograd when needed)."
