@@ -385,7 +385,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #81de22d5
+# %% ../../nbs/agents/02_networks.ipynb #911bfab3
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -401,6 +401,31 @@ class _FusedMLPForward(torch.autograd.Function):
         grad, d_x = ctx.net.backward(ctx.acts, d_out.contiguous(), input_grad=want_x, weight_grad=want_w)
         if d_x is not None and ctx.x_dim == 2: d_x = d_x.sum(0)          # the input was shared by the members
         return None, d_x, (grad.clone() if want_w else None)
+
+_NARROW = 16     # layers with fewer outputs than this take NumPy's product on the CPU (see `_layer`)
+
+def _narrow_on_cpu(w:Tensor)->bool:
+    "True for the weights of a narrow float32 layer on the CPU."
+    return w.shape[-1] < _NARROW and w.device.type == 'cpu' and w.dtype == torch.float32
+
+def _np(t:Tensor)->np.ndarray: return t.detach().numpy()
+
+def _layer(b:Tensor, # bias [E, 1, out]
+           x:Tensor, # inputs [E, B, in]
+           w:Tensor, # weights [E, in, out]
+          )->Tensor:
+    "`x @ w + b` for each member; a narrow layer on the CPU (a value, a few action outputs) through NumPy, several times faster there."
+    if not _narrow_on_cpu(w): return torch.baddbmm(b, x, w)
+    return torch.from_numpy(np.matmul(_np(x), _np(w))).add_(b)
+
+def _layer_weight_grad(x:Tensor, d:Tensor, out:Tensor)->None:
+    "`out = xᵀ d` ([E, in, out]), the weight gradient of `_layer` (NumPy's product for narrow layers on the CPU)."
+    if not _narrow_on_cpu(out): torch.bmm(x.transpose(1, 2), d, out=out)
+    else: np.matmul(_np(x).transpose(0, 2, 1), _np(d), out=_np(out))
+
+def _layer_input_grad(d:Tensor, w:Tensor)->Tensor:
+    "`d wᵀ`, the input gradient of `_layer` (for a single output an outer product, which broadcasting does faster)."
+    return d * w.transpose(1, 2) if w.shape[-1] == 1 else torch.bmm(d, w.transpose(1, 2))
 
 class FusedMLP(FlatParameters):
     "E MLPs of the same widths (`members=None`: one MLP) in one flat parameter vector, with batched products and hand-written backprop."
@@ -436,7 +461,7 @@ class FusedMLP(FlatParameters):
         E = self.members or 1
         acts = [x.unsqueeze(0).expand(E, *x.shape) if x.dim() == 2 else x]
         for i in range(self.n_layers):
-            z = torch.baddbmm(P[f'b{i}'], acts[-1], P[f'w{i}'])
+            z = _layer(P[f'b{i}'], acts[-1], P[f'w{i}'])
             acts.append(act(z) if i < self.n_layers - 1 else z)
         return acts[-1], acts
 
@@ -452,8 +477,8 @@ class FusedMLP(FlatParameters):
         for i in reversed(range(self.n_layers)):
             if i < self.n_layers - 1: d = grad_of(d, acts[i + 1])
             if weight_grad:
-                torch.bmm(acts[i].transpose(1, 2), d, out=G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
-            if i or input_grad: d = torch.bmm(d, P[f'w{i}'].transpose(1, 2))
+                _layer_weight_grad(acts[i], d, G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
+            if i or input_grad: d = _layer_input_grad(d, P[f'w{i}'])
         return (self._grad if weight_grad else None), (d if input_grad else None)
 
     def forward_numpy(self, x:np.ndarray, # [B, in]
