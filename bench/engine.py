@@ -8,6 +8,7 @@ with identical hyperparameters and network sizes. Cases:
 * sac_pendulum  -- configs/sac_pendulum.yaml (256x256, batch 256, one gradient step per env step, buffer 1e6)
 * dqn_cartpole  -- configs/dqn_cartpole.yaml (rl-zoo: 256x256, train_freq 256, gradient_steps 128, buffer 1e5)
 * td3_pendulum  -- configs/td3_pendulum.yaml with 256x256 and learning_starts 100 (as the SB3 reference)
+* sac_pendulum_bf16 -- sac_pendulum with algo.matmul_precision=bfloat16 (rlkit only; SB3 runs its float32 sac_pendulum)
 
 Each pair runs --repeats times, alternating, and the medians are reported.
 
@@ -29,11 +30,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = {'ppo_cartpole': 50_000, 'sac_pendulum': 3_000, 'dqn_cartpole': 30_000, 'td3_pendulum': 3_000}
+STEPS = {'ppo_cartpole': 50_000, 'sac_pendulum': 3_000, 'dqn_cartpole': 30_000, 'td3_pendulum': 3_000, 'sac_pendulum_bf16': 3_000}
 CONFIGS = {'ppo_cartpole': ('configs/ppo_cartpole.yaml', {}),
            'sac_pendulum': ('configs/sac_pendulum.yaml', {}),
            'dqn_cartpole': ('configs/dqn_cartpole.yaml', {}),
-           'td3_pendulum': ('configs/td3_pendulum.yaml', {'algo.hidden_sizes': [256, 256], 'algo.learning_starts': 100})}
+           'td3_pendulum': ('configs/td3_pendulum.yaml', {'algo.hidden_sizes': [256, 256], 'algo.learning_starts': 100}),
+           'sac_pendulum_bf16': ('configs/sac_pendulum.yaml', {'algo.matmul_precision': 'bfloat16'})}
+SB3_CASE = {'sac_pendulum_bf16': 'sac_pendulum'}      # SB3 has no bfloat16 products: its float32 run is the reference
 
 
 def rlkit_run(case: str, steps: int, threads: int) -> dict:
@@ -95,7 +98,7 @@ def main():
         runs = {'rlkit': [], 'sb3': []}
         for _ in range(a.repeats):          # alternate the two, so a slow spell of the machine hits both
             runs['rlkit'].append(sub([str(Path(__file__)), '--run', case, '--steps', str(steps), '--threads', str(a.threads)]))
-            runs['sb3'].append(sub(['bench/_sb3_reference.py', case, '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)],
+            runs['sb3'].append(sub(['bench/_sb3_reference.py', SB3_CASE.get(case, case), '--steps', str(steps), '--threads', str(a.sb3_threads or a.threads)],
                                    tuned_allocator_env() if a.sb3_tuned_allocator else None))
         med = lambda rs: sorted(rs, key=lambda r: r['steps_per_s'])[len(rs) // 2]
         mine, ref = med(runs['rlkit']), med(runs['sb3'])

@@ -41,7 +41,7 @@ def quantile_huber_loss(quantiles:Tensor, # [B, K] current quantiles of the take
     w = per_sample if weights is None else per_sample * weights
     return w.mean(), per_sample.detach()
 
-# %% ../../nbs/agents/04_dqn.ipynb #beaa9b9e
+# %% ../../nbs/agents/04_dqn.ipynb #5ee3a928
 class DQN(OffPolicyAgent):
     "Deep Q-learning: epsilon-greedy exploration, replay, target network; double-Q, dueling, n-step, PER as options."
     stat_names = ('loss', 'q_mean', 'td_abs', 'grad_norm')
@@ -56,6 +56,8 @@ class DQN(OffPolicyAgent):
         make = lambda: QNetwork(observation_space.shape, action_space.n, cfg.hidden_sizes, cfg.activation,
                                 cfg.ortho_init, cfg.dueling, k).to(self.device)
         self.q, self.q_target = make(), make()
+        for net in (self.q, self.q_target):
+            if net.mlp is not None: net.mlp.matmul_dtype = self.matmul_dtype      # (only the fused MLP takes bfloat16)
         self.q_target.load_state_dict(self.q.state_dict()); self.q_target.requires_grad_(False)
         self.optimizers['q'] = make_adam(self.q.parameters(), cfg.lr)
         self._params = list(self.q.parameters())

@@ -385,7 +385,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #911bfab3
+# %% ../../nbs/agents/02_networks.ipynb #3d7a06a7
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -410,22 +410,34 @@ def _narrow_on_cpu(w:Tensor)->bool:
 
 def _np(t:Tensor)->np.ndarray: return t.detach().numpy()
 
+def _low(w:Tensor, matmul_dtype:torch.dtype|None)->torch.dtype|None:
+    "The dtype for products with weights `w`: `matmul_dtype` for layers at least 16 wide on both sides, else None (their own)."
+    return matmul_dtype if matmul_dtype is not None and min(w.shape[-2:]) >= _NARROW else None
+
 def _layer(b:Tensor, # bias [E, 1, out]
            x:Tensor, # inputs [E, B, in]
            w:Tensor, # weights [E, in, out]
+           matmul_dtype:torch.dtype|None=None, # the product in this dtype (wide layers; see `FusedMLP`)
           )->Tensor:
     "`x @ w + b` for each member; a narrow layer on the CPU (a value, a few action outputs) through NumPy, several times faster there."
-    if not _narrow_on_cpu(w): return torch.baddbmm(b, x, w)
-    return torch.from_numpy(np.matmul(_np(x), _np(w))).add_(b)
+    if _narrow_on_cpu(w): return torch.from_numpy(np.matmul(_np(x), _np(w))).add_(b)
+    low = _low(w, matmul_dtype)
+    if low is None: return torch.baddbmm(b, x, w)
+    return torch.bmm(x.to(low), w.to(low)).to(x.dtype).add_(b)
 
-def _layer_weight_grad(x:Tensor, d:Tensor, out:Tensor)->None:
+def _layer_weight_grad(x:Tensor, d:Tensor, out:Tensor, matmul_dtype:torch.dtype|None=None)->None:
     "`out = xᵀ d` ([E, in, out]), the weight gradient of `_layer` (NumPy's product for narrow layers on the CPU)."
-    if not _narrow_on_cpu(out): torch.bmm(x.transpose(1, 2), d, out=out)
-    else: np.matmul(_np(x).transpose(0, 2, 1), _np(d), out=_np(out))
+    low = _low(out, matmul_dtype)
+    if _narrow_on_cpu(out): np.matmul(_np(x).transpose(0, 2, 1), _np(d), out=_np(out))
+    elif low is None: torch.bmm(x.transpose(1, 2), d, out=out)
+    else: out.copy_(torch.bmm(x.transpose(1, 2).to(low), d.to(low)))
 
-def _layer_input_grad(d:Tensor, w:Tensor)->Tensor:
+def _layer_input_grad(d:Tensor, w:Tensor, matmul_dtype:torch.dtype|None=None)->Tensor:
     "`d wᵀ`, the input gradient of `_layer` (for a single output an outer product, which broadcasting does faster)."
-    return d * w.transpose(1, 2) if w.shape[-1] == 1 else torch.bmm(d, w.transpose(1, 2))
+    if w.shape[-1] == 1: return d * w.transpose(1, 2)
+    low = _low(w, matmul_dtype)
+    if low is None: return torch.bmm(d, w.transpose(1, 2))
+    return torch.bmm(d.to(low), w.transpose(1, 2).to(low)).to(d.dtype)
 
 class FusedMLP(FlatParameters):
     "E MLPs of the same widths (`members=None`: one MLP) in one flat parameter vector, with batched products and hand-written backprop."
@@ -433,11 +445,13 @@ class FusedMLP(FlatParameters):
                  activation:str='relu', # 'relu' or 'tanh' (between layers; the output is linear)
                  members:int|None=None, # E networks evaluated together (outputs [E, B, out]); None: one network ([B, out])
                  ortho_init:bool=False, out_gain:float=1.0, # initialisation, as `mlp`
+                 matmul_dtype:torch.dtype|None=None, # e.g. torch.bfloat16: wide layers' products in it (see below)
                 ):
         super().__init__()
         if activation not in _FUSED_ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(_FUSED_ACTIVATIONS)}")
         self.sizes, self.activation, self.members = [int(s) for s in sizes], activation, members
+        self.matmul_dtype = matmul_dtype
         E = members or 1
         self._init_flat([s for i, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))
                          for s in ((f'w{i}', (E, a, b)), (f'b{i}', (E, 1, b)))])
@@ -461,7 +475,7 @@ class FusedMLP(FlatParameters):
         E = self.members or 1
         acts = [x.unsqueeze(0).expand(E, *x.shape) if x.dim() == 2 else x]
         for i in range(self.n_layers):
-            z = _layer(P[f'b{i}'], acts[-1], P[f'w{i}'])
+            z = _layer(P[f'b{i}'], acts[-1], P[f'w{i}'], self.matmul_dtype)
             acts.append(act(z) if i < self.n_layers - 1 else z)
         return acts[-1], acts
 
@@ -477,8 +491,8 @@ class FusedMLP(FlatParameters):
         for i in reversed(range(self.n_layers)):
             if i < self.n_layers - 1: d = grad_of(d, acts[i + 1])
             if weight_grad:
-                _layer_weight_grad(acts[i], d, G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
-            if i or input_grad: d = _layer_input_grad(d, P[f'w{i}'])
+                _layer_weight_grad(acts[i], d, G[f'w{i}'], self.matmul_dtype); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
+            if i or input_grad: d = _layer_input_grad(d, P[f'w{i}'], self.matmul_dtype)
         return (self._grad if weight_grad else None), (d if input_grad else None)
 
     def forward_numpy(self, x:np.ndarray, # [B, in]

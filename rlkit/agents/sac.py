@@ -19,7 +19,7 @@ from .offpolicy import OffPolicyAgent, polyak_update
 # %% auto #0
 __all__ = ['LOG_STD_MIN', 'LOG_STD_MAX', 'frozen', 'squashed_gaussian', 'SAC', 'TD3']
 
-# %% ../../nbs/agents/05_sac.ipynb #08033840
+# %% ../../nbs/agents/05_sac.ipynb #60d58e0e
 def _box_only(cfg, observation_space, action_space):
     if type(action_space).__name__ != 'Box' or len(action_space.shape) != 1:
         raise ValueError(f"{cfg.name.upper()} needs a 1-D Box action space, got {action_space}; use dqn or qrdqn for discrete actions")
@@ -41,7 +41,8 @@ class _ActorCriticOffPolicy(OffPolicyAgent):
         _box_only(cfg, observation_space, action_space)
         super().__init__(cfg, observation_space, action_space, n_envs, device, total_steps, seed)
         self.obs_dim, self.act_dim = int(observation_space.shape[0]), int(action_space.shape[0])
-        make = lambda: FusedMLP([self.obs_dim + self.act_dim, *cfg.hidden_sizes, 1], cfg.activation, members=cfg.n_critics).to(self.device)
+        make = lambda: FusedMLP([self.obs_dim + self.act_dim, *cfg.hidden_sizes, 1], cfg.activation, members=cfg.n_critics,
+                                matmul_dtype=self.matmul_dtype).to(self.device)
         self.critic, self.critic_target = make(), make()
         self.critic_target.load_state_dict(self.critic.state_dict()); self.critic_target.requires_grad_(False)
         self.optimizers['critic'] = make_adam(self.critic.parameters(), cfg.lr)
@@ -73,7 +74,7 @@ def squashed_gaussian(out:Tensor, # [B, 2d]: the means, then the unclipped log s
     log_prob = gaussian_log_prob(mu, log_std, u) - (2 * (math.log(2) - u - F.softplus(-2 * u))).sum(-1)
     return torch.tanh(u), log_prob, log_std
 
-# %% ../../nbs/agents/05_sac.ipynb #067dc7c4
+# %% ../../nbs/agents/05_sac.ipynb #e3d4ae8f
 class SAC(_ActorCriticOffPolicy):
     "Soft actor-critic with an ensemble of critics and automatic entropy tuning."
     stat_names = ('loss/critic', 'loss/actor', 'loss/alpha', 'q_mean', 'entropy', 'alpha', 'grad_norm/critic')
@@ -82,7 +83,7 @@ class SAC(_ActorCriticOffPolicy):
         super().__init__(cfg, observation_space, action_space, n_envs, device, total_steps, seed)
         # mean and log-std come out of one last layer (PyTorch's default init draws both halves as two layers would)
         self.actor = FusedMLP([self.obs_dim, *cfg.hidden_sizes, 2 * self.act_dim], cfg.activation,
-                              ortho_init=cfg.ortho_init).to(self.device)
+                              ortho_init=cfg.ortho_init, matmul_dtype=self.matmul_dtype).to(self.device)
         self.optimizers['actor'] = make_adam(self.actor.parameters(), cfg.lr)
         self.auto_alpha = cfg.ent_coef == 'auto'
         init = cfg.init_ent_coef if self.auto_alpha else float(cfg.ent_coef)

@@ -92,6 +92,7 @@ class OffPolicySection(AlgoSection):
     gradient_steps: int = Field(1, ge=1, description="gradient steps per update phase")
     tau: float = Field(0.005, gt=0, le=1, description="target networks: Polyak rate (1 copies)")
     n_step: int = Field(1, ge=1, description="n-step returns from the replay buffer")
+    matmul_precision: Literal['float32', 'bfloat16'] = Field('float32', description="dtype of the fused networks' wide matrix products (bfloat16: about 2x faster on CPUs with AVX512-BF16 or AMX; parameters, gradients and optimiser stay float32)")
 
 class DQNConfig(OffPolicySection):
     "Deep Q-learning (Mnih et al. 2015) with double-Q, dueling heads, n-step targets and prioritised replay as options."
