@@ -5,7 +5,8 @@
            hand-written backward, clip + Adam).
 * dqn   -- one DQN CartPole phase (configs/dqn_cartpole.yaml): collection, sampling + the phase's target network,
            and the parts of one gradient step (forward, loss, backward, clip, Adam, statistics).
-* sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each.
+* sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
+           (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
 
 Usage: python bench/engine_breakdown.py [ppo|dqn|sac ...] [--threads T]   (default: all, PPO 1 thread, DQN/SAC 2)
 """
@@ -25,10 +26,10 @@ from rlkit.agents.networks import clip_and_step, step_optimizer
 pc = time.perf_counter
 
 
-def built(config:str, threads:int):
+def built(config:str, threads:int, **overrides):
     torch.set_num_threads(threads)
     tune_cpu_allocator()                      # as the training loop does (train.tune_allocator)
-    cfg = load_config(config, {'train.total_steps': 100_000})
+    cfg = load_config(config, {'train.total_steps': 100_000, **overrides})
     seed_everything(cfg.seed)
     b = build(cfg)
     b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
@@ -103,12 +104,19 @@ def dqn(threads:int)->dict:
 
 
 def sac(threads:int)->dict:
-    cfg, ag, col = built('configs/sac_pendulum.yaml', threads)
-    for _ in range(300): col.collect(ag, 1); ag.update()
-    t0 = pc()
-    for _ in range(300): col.collect(ag, 1); ag.update()
-    ms = (pc() - t0) / 300 * 1e3
-    return {'ms_per_env_step': ms, 'steps_per_s': 1e3 / ms}
+    parts = {}
+    for precision in ('float32', 'bfloat16'):
+        cfg, ag, col = built('configs/sac_pendulum.yaml', threads, **{'algo.matmul_precision': precision})
+        for _ in range(300): col.collect(ag, 1); ag.update()
+        t0 = pc()
+        for _ in range(300): col.collect(ag, 1); ag.update()
+        ms = (pc() - t0) / 300 * 1e3
+        b = ag.sample()
+        parts.update({f'{precision}: ms_per_env_step': ms, f'{precision}: steps_per_s': 1e3 / ms,
+                      f'{precision}: alone: collect_us': best_us(lambda: col.collect(ag, 1), n=50),
+                      f'{precision}: alone: sample_us': best_us(ag.sample, n=50),
+                      f'{precision}: alone: train_step_us': best_us(lambda: ag.train_step(b), n=50)})
+    return parts
 
 
 def main():
