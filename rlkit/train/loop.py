@@ -20,7 +20,7 @@ import torch
 from ..core.extras import require
 from ..core.config import ExperimentConfig, load_config
 from ..core.seeding import seed_everything, derive_seed, capture_rng_state, restore_rng_state
-from ..core.device import resolve_device, set_torch_threads, tune_cpu_allocator
+from ..core.device import resolve_device, set_torch_threads, set_blas_threads, tune_cpu_allocator
 from ..core.runs import Run, RunError, read_metrics
 from ..core.checkpoint import save_checkpoint, load_latest
 from ..core.telemetry import Telemetry, Category
@@ -141,8 +141,9 @@ def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
 
 # %% ../../nbs/train/01_loop.ipynb #4cc2ff5b
 def _process_settings(cfg:ExperimentConfig)->None:
-    "The process-wide settings a run asks for: torch's thread count and the allocator policy (see `core.device`)."
+    "The process-wide settings a run asks for: torch's and NumPy's BLAS thread counts and the allocator policy (see `core.device`)."
     set_torch_threads(cfg.train.torch_threads)
+    set_blas_threads(cfg.train.blas_threads)
     if cfg.train.tune_allocator: tune_cpu_allocator()
 
 def train(config:str|Path|Mapping|ExperimentConfig|None=None, # config file, dict or object (None: defaults)
