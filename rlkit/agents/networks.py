@@ -385,7 +385,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #3d7a06a7
+# %% ../../nbs/agents/02_networks.ipynb #456fa3fd
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -405,39 +405,37 @@ class _FusedMLPForward(torch.autograd.Function):
 _NARROW = 16     # layers with fewer outputs than this take NumPy's product on the CPU (see `_layer`)
 
 def _narrow_on_cpu(w:Tensor)->bool:
-    "True for the weights of a narrow float32 layer on the CPU."
+    "True for the weights of a narrow float32 layer on the CPU (fewer than 16 outputs)."
     return w.shape[-1] < _NARROW and w.device.type == 'cpu' and w.dtype == torch.float32
+
+def _wide(w:Tensor)->bool: return min(w.shape[-2:]) >= _NARROW     # the layers `matmul_dtype` applies to
 
 def _np(t:Tensor)->np.ndarray: return t.detach().numpy()
 
-def _low(w:Tensor, matmul_dtype:torch.dtype|None)->torch.dtype|None:
-    "The dtype for products with weights `w`: `matmul_dtype` for layers at least 16 wide on both sides, else None (their own)."
-    return matmul_dtype if matmul_dtype is not None and min(w.shape[-2:]) >= _NARROW else None
-
 def _layer(b:Tensor, # bias [E, 1, out]
            x:Tensor, # inputs [E, B, in]
-           w:Tensor, # weights [E, in, out]
-           matmul_dtype:torch.dtype|None=None, # the product in this dtype (wide layers; see `FusedMLP`)
+           w:Tensor, # weights [E, in, out], or their lower-precision copy (the product is then computed in that dtype)
           )->Tensor:
     "`x @ w + b` for each member; a narrow layer on the CPU (a value, a few action outputs) through NumPy, several times faster there."
     if _narrow_on_cpu(w): return torch.from_numpy(np.matmul(_np(x), _np(w))).add_(b)
-    low = _low(w, matmul_dtype)
-    if low is None: return torch.baddbmm(b, x, w)
-    return torch.bmm(x.to(low), w.to(low)).to(x.dtype).add_(b)
+    if w.dtype == x.dtype: return torch.baddbmm(b, x, w)
+    return torch.bmm(x.to(w.dtype), w).to(x.dtype).add_(b)
 
-def _layer_weight_grad(x:Tensor, d:Tensor, out:Tensor, matmul_dtype:torch.dtype|None=None)->None:
-    "`out = xᵀ d` ([E, in, out]), the weight gradient of `_layer` (NumPy's product for narrow layers on the CPU)."
-    low = _low(out, matmul_dtype)
+def _layer_weight_grad(x:Tensor, # the layer's inputs [E, B, in]
+                       d:Tensor, # the gradient of its outputs [E, B, out] (in the products' dtype)
+                       out:Tensor, # written: xᵀ d [E, in, out] (float32)
+                      )->None:
+    "`out = xᵀ d`, the weight gradient of `_layer` (NumPy's product for narrow layers on the CPU; in `d`'s dtype when that is lower)."
     if _narrow_on_cpu(out): np.matmul(_np(x).transpose(0, 2, 1), _np(d), out=_np(out))
-    elif low is None: torch.bmm(x.transpose(1, 2), d, out=out)
-    else: out.copy_(torch.bmm(x.transpose(1, 2).to(low), d.to(low)))
+    elif d.dtype == out.dtype: torch.bmm(x.transpose(1, 2), d, out=out)
+    else: out.copy_(torch.bmm(x.transpose(1, 2).to(d.dtype), d))
 
-def _layer_input_grad(d:Tensor, w:Tensor, matmul_dtype:torch.dtype|None=None)->Tensor:
-    "`d wᵀ`, the input gradient of `_layer` (for a single output an outer product, which broadcasting does faster)."
+def _layer_input_grad(d:Tensor, # the gradient of the outputs [E, B, out], in `w`'s dtype
+                      w:Tensor, # the weights [E, in, out] the forward product used
+                     )->Tensor:
+    "`d wᵀ`, the input gradient of `_layer`, in `w`'s dtype (for a single output an outer product, which broadcasting does faster)."
     if w.shape[-1] == 1: return d * w.transpose(1, 2)
-    low = _low(w, matmul_dtype)
-    if low is None: return torch.bmm(d, w.transpose(1, 2))
-    return torch.bmm(d.to(low), w.transpose(1, 2).to(low)).to(d.dtype)
+    return torch.bmm(d, w.transpose(1, 2))
 
 class FusedMLP(FlatParameters):
     "E MLPs of the same widths (`members=None`: one MLP) in one flat parameter vector, with batched products and hand-written backprop."
@@ -468,14 +466,25 @@ class FusedMLP(FlatParameters):
         for e, layers in enumerate(members):
             for i, layer in enumerate(layers): P[f'w{i}'][e] = layer.weight.T; P[f'b{i}'][e, 0] = layer.bias
 
+    def product_weights(self)->list[Tensor]:
+        "Each layer's weights as its products use them: the views of `flat`, or for wide layers under `matmul_dtype` a copy in it."
+        P = self.views()
+        ws = [P[f'w{i}'] for i in range(self.n_layers)]
+        if self.matmul_dtype is None: return ws
+        key = (self.flat._version, self.flat.data_ptr(), self.flat.device, self.matmul_dtype)
+        if getattr(self, '_low_key', None) != key:        # the parameters changed (an optimiser step, a load, a move)
+            self._low_weights = [w.to(self.matmul_dtype) if _wide(w) else w for w in ws]
+            self._low_key = key
+        return self._low_weights
+
     def forward_cached(self, x:Tensor, # [B, in] (shared by the members) or [E, B, in]
                       )->tuple[Tensor, list[Tensor]]:
         "Outputs `[E, B, out]` without autograd, and the activations `backward` needs."
-        P, act = self.views(), _FUSED_ACTIVATIONS[self.activation][0]
+        P, W, act = self.views(), self.product_weights(), _FUSED_ACTIVATIONS[self.activation][0]
         E = self.members or 1
         acts = [x.unsqueeze(0).expand(E, *x.shape) if x.dim() == 2 else x]
         for i in range(self.n_layers):
-            z = _layer(P[f'b{i}'], acts[-1], P[f'w{i}'], self.matmul_dtype)
+            z = _layer(P[f'b{i}'], acts[-1], W[i])
             acts.append(act(z) if i < self.n_layers - 1 else z)
         return acts[-1], acts
 
@@ -485,14 +494,15 @@ class FusedMLP(FlatParameters):
                  weight_grad:bool=True, # write the parameters' gradient into `grad_buffer()`
                 )->tuple[Tensor|None, Tensor|None]:
         "Backpropagate by hand: `(gradient of every parameter or None, gradient of the input or None)`."
-        P, grad_of = self.views(), _FUSED_ACTIVATIONS[self.activation][1]
+        W, grad_of = self.product_weights(), _FUSED_ACTIVATIONS[self.activation][1]
         if weight_grad: self.grad_buffer()
         G, d = self._grad_views, d_out
         for i in reversed(range(self.n_layers)):
             if i < self.n_layers - 1: d = grad_of(d, acts[i + 1])
+            d_low = d.to(W[i].dtype)                    # rounded once for both products (no copy in float32)
             if weight_grad:
-                _layer_weight_grad(acts[i], d, G[f'w{i}'], self.matmul_dtype); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
-            if i or input_grad: d = _layer_input_grad(d, P[f'w{i}'], self.matmul_dtype)
+                _layer_weight_grad(acts[i], d_low, G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])
+            if i or input_grad: d = _layer_input_grad(d_low, W[i]).to(d.dtype)
         return (self._grad if weight_grad else None), (d if input_grad else None)
 
     def forward_numpy(self, x:np.ndarray, # [B, in]
