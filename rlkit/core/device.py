@@ -259,18 +259,22 @@ class DeviceTimer:
         state = 'running' if self.running else (f'{self.elapsed:.6f}s' if self.elapsed is not None else 'not started')
         return f"DeviceTimer({self.device}, {state})"
 
-# %% ../../nbs/core/02_device.ipynb #05da83d9
+# %% ../../nbs/core/02_device.ipynb #2f88244f
+def _check_threads(n)->None:
+    "Refuse a thread count that is neither None nor a positive int."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        raise ValueError(f"`n` must be a positive int or None, got {n!r}")
+
 def set_torch_threads(n:int|None, # intra-op threads for torch; None leaves the setting alone
                      )->int:
     "Set `torch.set_num_threads(n)` unless `n` is None; return the previous number of threads."
+    _check_threads(n)
     previous = torch.get_num_threads()
     if n is None: return previous
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"`n` must be a positive int or None, got {n!r}")
     torch.set_num_threads(n)
     return previous
 
-# %% ../../nbs/core/02_device.ipynb #c10e1450
+# %% ../../nbs/core/02_device.ipynb #718fbe7c
 def _numpy_blas_pools():
     "threadpoolctl's controllers of the BLAS libraries loaded in the process, except those that ship inside torch."
     from threadpoolctl import ThreadpoolController
@@ -281,8 +285,7 @@ def _numpy_blas_pools():
 def set_blas_threads(n:int|None, # threads for NumPy's BLAS (OpenBLAS, MKL, ...); None leaves the setting alone
                     )->int|None:
     "Limit the BLAS libraries NumPy uses to `n` threads unless `n` is None; return the previous number (None: no BLAS found)."
-    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-        raise ValueError(f"`n` must be a positive int or None, got {n!r}")
+    _check_threads(n)
     pools = _numpy_blas_pools()
     previous = max((c.num_threads for c in pools), default=None)
     if n is not None:
