@@ -14,9 +14,9 @@ from torch.optim import optimizer as torch_optimizer
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy', 'gaussian_log_prob',
-           'gaussian_entropy', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'sample_categorical_numpy',
-           'FlatParameters', 'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step',
-           'step_optimizer']
+           'gaussian_entropy', 'squashed_gaussian_sample', 'SquashedGaussianHead', 'ActorCritic', 'sample_categorical',
+           'sample_categorical_numpy', 'FlatParameters', 'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam',
+           'optimizer_step', 'clip_and_step', 'step_optimizer']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -105,7 +105,17 @@ def gaussian_entropy(log_std:Tensor)->Tensor:
     "Entropy of a diagonal Gaussian, summed over the last dimension."
     return (0.5 + _HALF_LOG_2PI + log_std).sum(-1)
 
-# %% ../../nbs/agents/02_networks.ipynb #b40e9e88
+# %% ../../nbs/agents/02_networks.ipynb #a7cbc5d0
+def squashed_gaussian_sample(mu:Tensor, # [..., d] means of the pre-squash Gaussian
+                             log_std:Tensor, # [..., d] its log standard deviations (already clamped)
+                             noise:Tensor|None=None, # [..., d] standard normal draws (None: the mode)
+                            )->tuple[Tensor, Tensor]:
+    "`(tanh(u), log-density of tanh(u))` for the reparameterised `u = mu + exp(log_std) * noise` (`u = mu` without noise)."
+    u = mu if noise is None else mu + log_std.exp() * noise
+    # log(1 - tanh(u)^2) written as 2 (log 2 - u - softplus(-2u)): finite where tanh(u) rounds to ±1
+    log_prob = gaussian_log_prob(mu, log_std, u) - (2 * (math.log(2) - u - F.softplus(-2 * u))).sum(-1)
+    return torch.tanh(u), log_prob
+
 class SquashedGaussianHead(nn.Module):
     "Maps features to a tanh-squashed Gaussian over `action_dim` actions in (-1, 1); returns actions and log-probs."
     def __init__(self, in_dim:int, action_dim:int, log_std_min:float=-20.0, log_std_max:float=2.0):
@@ -120,10 +130,8 @@ class SquashedGaussianHead(nn.Module):
         "`(action, log_prob)`: a reparameterised sample (or the mode) and its log-density under the squashed policy."
         mu = self.mu(features)
         log_std = self.log_std(features).clamp(self.log_std_min, self.log_std_max)
-        if deterministic: u = mu
-        else: u = mu + log_std.exp() * (torch.randn_like(mu) if noise is None else noise)
-        lp = gaussian_log_prob(mu, log_std, u) - (2 * (math.log(2) - u - F.softplus(-2 * u))).sum(-1)
-        return torch.tanh(u), lp
+        if not deterministic and noise is None: noise = torch.randn_like(mu)
+        return squashed_gaussian_sample(mu, log_std, None if deterministic else noise)
 
 # %% ../../nbs/agents/02_networks.ipynb #6ea7f56a
 def _action_kind(action_space)->tuple[str, int]:
