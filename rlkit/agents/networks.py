@@ -393,7 +393,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #456fa3fd
+# %% ../../nbs/agents/02_networks.ipynb #776714f2
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -479,11 +479,9 @@ class FusedMLP(FlatParameters):
         P = self.views()
         ws = [P[f'w{i}'] for i in range(self.n_layers)]
         if self.matmul_dtype is None: return ws
-        key = (self.flat._version, self.flat.data_ptr(), self.flat.device, self.matmul_dtype)
-        if getattr(self, '_low_key', None) != key:        # the parameters changed (an optimiser step, a load, a move)
-            self._low_weights = [w.to(self.matmul_dtype) if _wide(w) else w for w in ws]
-            self._low_key = key
-        return self._low_weights
+        # converted on every call, never cached: the fused Adam kernel updates the parameters in place without bumping
+        # their version counter, so a cache keyed on it served stale weights and bfloat16 SAC diverged
+        return [w.to(self.matmul_dtype) if _wide(w) else w for w in ws]
 
     def forward_cached(self, x:Tensor, # [B, in] (shared by the members) or [E, B, in]
                       )->tuple[Tensor, list[Tensor]]:
