@@ -84,6 +84,12 @@ def sub(args: list[str], env: dict | None = None) -> dict:
     return json.loads(out[out.index('{'):])
 
 
+def git_commit() -> str:
+    "The checked-out commit, with '+changes' when the working tree differs from it."
+    run = lambda *c: subprocess.run(['git', *c], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return (run('rev-parse', '--short', 'HEAD') or 'unknown') + ('+changes' if run('status', '--porcelain', '--untracked-files=no') else '')
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--run'); p.add_argument('--steps', type=int); p.add_argument('--threads', type=int, default=1)
@@ -103,13 +109,17 @@ def main():
                                    tuned_allocator_env() if a.sb3_tuned_allocator else None))
         med = lambda rs: sorted(rs, key=lambda r: r['steps_per_s'])[len(rs) // 2]
         mine, ref = med(runs['rlkit']), med(runs['sb3'])
+        # each rlkit run against the SB3 run right after it: the two share the machine's state of those minutes
+        pairs = [r['steps_per_s'] / s['steps_per_s'] for r, s in zip(runs['rlkit'], runs['sb3'])]
         rows.append({'case': case, 'steps': steps, 'rlkit': mine, 'sb3': ref, 'speedup': mine['steps_per_s'] / ref['steps_per_s'],
+                     'pair_speedups': [round(x, 3) for x in pairs], 'pair_speedup_median': sorted(pairs)[len(pairs) // 2],
                      'all_steps_per_s': {k: [round(r['steps_per_s'], 1) for r in v] for k, v in runs.items()}})
         print(f"{case:14s} rlkit {mine['steps_per_s']:9.0f} steps/s  sb3 {ref['steps_per_s']:9.0f} steps/s  "
-              f"x{rows[-1]['speedup']:.2f}  peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
+              f"x{rows[-1]['speedup']:.2f} (pairs {' '.join(f'{x:.2f}' for x in pairs)})  "
+              f"peak RSS {mine['peak_rss_mib']:.0f} / {ref['peak_rss_mib']:.0f} MiB  "
               f"bytes/transition {mine['replay_bytes_per_transition']} / {ref.get('replay_bytes_per_transition')}", flush=True)
     import torch, gymnasium, numpy
-    out = {'benchmark': 'engine', 'threads': a.threads, 'sb3_threads': a.sb3_threads or a.threads,
+    out = {'benchmark': 'engine', 'rlkit_commit': git_commit(), 'threads': a.threads, 'sb3_threads': a.sb3_threads or a.threads,
            'sb3_tuned_allocator': a.sb3_tuned_allocator, 'rows': rows, 'machine': f"{platform.machine()}, {os.cpu_count()} cores",
            'versions': {'torch': torch.__version__, 'gymnasium': gymnasium.__version__, 'numpy': numpy.__version__,
                         'python': platform.python_version()}}
