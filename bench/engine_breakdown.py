@@ -7,8 +7,10 @@
            and the parts of one gradient step (forward, loss, backward, clip, Adam, statistics).
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
+* cache -- why small operations cost more in training than in a loop: one fused Adam step of DQN's network in a loop,
+           after evicting the caches, and inside DQN's training (run on its own: `engine_breakdown.py cache`).
 
-Usage: python bench/engine_breakdown.py [ppo|dqn|sac ...] [--threads T]   (default: all, PPO 1 thread, DQN/SAC 2)
+Usage: python bench/engine_breakdown.py [ppo|dqn|sac|cache ...] [--threads T]   (default: ppo dqn sac; PPO 1 thread, the rest 2)
 """
 import argparse
 import time
@@ -120,13 +122,42 @@ def sac(threads:int)->dict:
     return parts
 
 
+def cache(threads:int)->dict:
+    """One fused Adam step on DQN's parameters (67,586 floats), three ways: in a tight loop (its 1 MiB of parameters,
+    gradients and moments stay in cache), right after touching 32 MiB (evicted, as the last level cache holds 32 MiB
+    shared with the VM's neighbours), and inside DQN's training phases (timed around each step, `torch.profiler`-free)."""
+    cfg, ag, col = built('configs/dqn_cartpole.yaml', threads)
+    n = cfg.algo.train_freq
+    for _ in range(6): col.collect(ag, n); ag.update()
+    opt, net = ag.optimizers['q'], ag.q.mlp
+    if net.flat.grad is None: net.flat.grad = torch.zeros_like(net.flat)
+    junk = torch.zeros(8 << 20)                              # 32 MiB
+    def evicted_us()->float:
+        junk.add_(1.0); t = pc(); step_optimizer(opt); return (pc() - t) * 1e6
+    for _ in range(20): evicted_us()
+    ev = sorted(evicted_us() for _ in range(300))
+    inside = []
+    import rlkit.agents.dqn as dqn_module
+    real = dqn_module.clip_and_step
+    def timed(opt_, params, max_norm):      # the DQN step's clip + Adam, timed where it runs
+        t = pc(); out = real(opt_, params, max_norm); inside.append((pc() - t) * 1e6); return out
+    dqn_module.clip_and_step = timed
+    try:
+        for _ in range(4): col.collect(ag, n); ag.update()
+    finally: dqn_module.clip_and_step = real
+    inside.sort()
+    return {'adam_in_loop_us': best_us(lambda: step_optimizer(opt), n=500), 'adam_after_evicting_32MiB_us (median)': ev[len(ev) // 2],
+            'clip_and_adam_inside_dqn_us (median)': inside[len(inside) // 2],
+            'clip_and_adam_in_loop_us': best_us(lambda: clip_and_step(opt, [net.flat], cfg.algo.max_grad_norm), n=500)}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('cases', nargs='*', default=['ppo', 'dqn', 'sac']); p.add_argument('--threads', type=int)
     a = p.parse_args()
     for case in a.cases:
         threads = a.threads or (1 if case == 'ppo' else 2)
-        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac}[case](threads)
+        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac, 'cache': cache}[case](threads)
         print(f"{case} ({threads} thread{'s' if threads > 1 else ''}): " + ', '.join(f'{k} {v:,.1f}' for k, v in res.items()), flush=True)
 
 
