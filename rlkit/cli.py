@@ -18,13 +18,13 @@ from .core.runs import RunError
 __all__ = ['USER_ERRORS', 'make_parser', 'cmd_config', 'cmd_train', 'cmd_resume', 'cmd_eval', 'default_job_notebook', 'run_job',
            'cmd_job', 'main']
 
-# %% ../nbs/orchestrate/00_cli.ipynb #11867855
+# %% ../nbs/orchestrate/00_cli.ipynb #dddffadf
 USER_ERRORS = (ConfigError, EnvError, FileNotFoundError, RunError, MemoryError, ValueError)
 
 def _add_config_args(p:argparse.ArgumentParser)->None:
     p.add_argument('-c', '--config', help='experiment config (.yaml/.yml/.toml); defaults when omitted')
-    p.add_argument('--set', dest='overrides', action='append', default=[], metavar='KEY=VALUE',
-                   help='override a config value, e.g. --set train.total_steps=50000 (repeatable)')
+    p.add_argument('--set', dest='overrides', action='extend', nargs='+', default=[], metavar='KEY=VALUE',
+                   help='override config values, e.g. --set train.total_steps=50000 seed=3 (repeatable)')
 
 def make_parser()->argparse.ArgumentParser:
     "The `rlkit` argument parser."
