@@ -145,7 +145,7 @@ def cmd_job(args)->int:
     _print_outputs(res, report)
     return 0
 
-# %% ../nbs/orchestrate/00_cli.ipynb #0fec9c00
+# %% ../nbs/orchestrate/00_cli.ipynb #38e197ac
 def main(argv:list[str]|None=None)->int:
     "Entry point of the `rlkit` console command; returns the exit code."
     parser = make_parser()
@@ -167,8 +167,8 @@ def _run(handler, args)->int:
     except USER_ERRORS as e:
         if args.debug: raise
         print(f"rlkit: error: {e}", file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print("rlkit: interrupted", file=sys.stderr); return 130
+    except KeyboardInterrupt as e:                       # the training loop says where it stopped and how to go on
+        print(f"rlkit: interrupted{': ' + str(e) if str(e) else ''}", file=sys.stderr); return 130
     except Exception as e:
         if args.debug: raise
         msg = next((line.strip() for line in str(e).splitlines() if line.strip()), '')

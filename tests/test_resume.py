@@ -80,3 +80,27 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, case):
     assert _metrics(run_dir) == expected
     lineage = json.loads((run_dir / "lineage.json").read_text())
     assert lineage["status"] == "completed" and lineage["resumes"] == 1
+
+
+def test_sigterm_stops_with_a_checkpoint_and_resumes(tmp_path):
+    "A scheduler's SIGTERM: the run finishes its iteration, saves a checkpoint there, is marked interrupted, exits 130."
+    extra = CASES["ppo"]
+    proc = subprocess.Popen(_args(tmp_path, extra), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env())
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None and not list(tmp_path.glob("*/checkpoints/step-*/MANIFEST.json")):
+        time.sleep(0.02)
+    assert proc.poll() is None, f"the run ended before the signal (rc={proc.returncode}): {proc.stderr.read()[-2000:]}"
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=600)[1]
+    assert proc.returncode == 130, err
+    run_dir = _run_dir(tmp_path)
+    assert "stopped by SIGTERM at step" in err and f"rlkit resume {run_dir}" in err, err
+    lineage = json.loads((run_dir / "lineage.json").read_text())
+    assert lineage["status"] == "interrupted" and "SIGTERM" in lineage["error"], lineage
+    steps = sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*"))
+    last_metric = max(rec["step"] for rec in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()))
+    assert steps[-1] == last_metric < 24576, (steps, last_metric)        # the checkpoint is where the run stopped
+    res = subprocess.run([RLKIT, "resume", str(run_dir), "--no-video"], cwd=ROOT, capture_output=True, text=True,
+                         env=_env(), timeout=900)
+    assert res.returncode == 0, res.stderr
+    assert json.loads((run_dir / "lineage.json").read_text())["status"] == "completed"
