@@ -83,13 +83,18 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, case):
 
 
 def test_sigterm_stops_with_a_checkpoint_and_resumes(tmp_path):
-    "A scheduler's SIGTERM: the run finishes its iteration, saves a checkpoint there, is marked interrupted, exits 130."
-    extra = CASES["ppo"]
+    """A second process cannot resume a run that is still training; a scheduler's SIGTERM: the run finishes its
+    iteration, saves a checkpoint there, is marked interrupted, exits 130; then it resumes to the end."""
+    extra = [*CASES["ppo"], "--set", "train.total_steps=60000"]      # long enough to still be running after the refusal
     proc = subprocess.Popen(_args(tmp_path, extra), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_env())
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None and not list(tmp_path.glob("*/checkpoints/step-*/MANIFEST.json")):
         time.sleep(0.02)
     assert proc.poll() is None, f"the run ended before the signal (rc={proc.returncode}): {proc.stderr.read()[-2000:]}"
+    second = subprocess.run([RLKIT, "resume", str(_run_dir(tmp_path)), "--no-video"], cwd=ROOT, capture_output=True,
+                            text=True, env=_env(), timeout=300)
+    assert second.returncode == 2 and "is being written by pid" in second.stderr, second.stderr
+    assert proc.poll() is None, "the run ended before the signal"
     proc.send_signal(signal.SIGTERM)
     err = proc.communicate(timeout=600)[1]
     assert proc.returncode == 130, err
@@ -99,7 +104,7 @@ def test_sigterm_stops_with_a_checkpoint_and_resumes(tmp_path):
     assert lineage["status"] == "interrupted" and "SIGTERM" in lineage["error"], lineage
     steps = sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*"))
     last_metric = max(rec["step"] for rec in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()))
-    assert steps[-1] == last_metric < 24576, (steps, last_metric)        # the checkpoint is where the run stopped
+    assert steps[-1] == last_metric < 60000, (steps, last_metric)        # the checkpoint is where the run stopped
     res = subprocess.run([RLKIT, "resume", str(run_dir), "--no-video"], cwd=ROOT, capture_output=True, text=True,
                          env=_env(), timeout=900)
     assert res.returncode == 0, res.stderr

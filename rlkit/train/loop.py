@@ -143,7 +143,7 @@ def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
         return f"min_return gate failed at step {ls.step}: return {ret:.1f} < {ecfg.min_return:g}"
     return None
 
-# %% ../../nbs/train/01_loop.ipynb #e13290cb
+# %% ../../nbs/train/01_loop.ipynb #5cd08a3f
 def _process_settings(cfg:ExperimentConfig)->None:
     "The process-wide settings a run asks for: torch's and NumPy's BLAS thread counts and the allocator policy (see `core.device`)."
     set_torch_threads(cfg.train.torch_threads)
@@ -175,18 +175,22 @@ def resume(run_dir:str|Path, # a run directory with checkpoints
     "Continue an interrupted run from its newest good checkpoint, exactly as if it had not stopped."
     run = Run.open(run_dir)
     if run.status == 'completed' and (done := _completed(run)) is not None: return done
-    cfg = run.config
-    _process_settings(cfg)
-    choice = resolve_device(cfg.train.device)
-    seed_everything(cfg.seed)
-    built = build(cfg, choice.device)
+    run.acquire()                                     # before anything is read or truncated: one writer per run
+    built = None
     try:
+        cfg = run.config
+        _process_settings(cfg)
+        choice = resolve_device(cfg.train.device)
+        seed_everything(cfg.seed)
+        built = build(cfg, choice.device)
         found = load_latest(run.checkpoints_dir, map_location=choice.device)
         if found is None: raise FileNotFoundError(f"no usable checkpoint in {run.checkpoints_dir}: nothing to resume from")
         path, payload = found
         ls = _load_state(payload['state'], built, f"checkpoint {path}")
         _truncate_metrics(run.metrics_path, ls.step)
-    except BaseException: built.close(); raise
+    except BaseException:
+        if built is not None: built.close()
+        run.release(); raise
     with run:
         run.mark('running')
         run.update_lineage(resumed_from=str(path), resumes=run.lineage.get('resumes', 0) + 1)
