@@ -36,8 +36,8 @@ from ..backends.native import EnvPipeline, NativeCollector, OffPolicyCollector
 from .evaluate import evaluate, record_video, plot_learning_curve
 
 # %% auto #0
-__all__ = ['ALGORITHMS', 'BACKENDS', 'TrainingError', 'TrainResult', 'Built', 'build', 'Guardrails', 'LoopState', 'gate_check',
-           'train', 'resume', 'StopRequest', 'evaluate_run']
+__all__ = ['ALGORITHMS', 'BACKENDS', 'TrainingError', 'TrainResult', 'Built', 'build', 'config_warnings', 'Guardrails',
+           'LoopState', 'gate_check', 'train', 'resume', 'StopRequest', 'evaluate_run']
 
 # %% ../../nbs/train/01_loop.ipynb #c85e67d5
 class TrainingError(RuntimeError):
@@ -98,6 +98,23 @@ def build(cfg:ExperimentConfig, device:str|torch.device='cpu')->Built:
         venv.close(); raise
     return Built(pipe, agent, collector)
 
+# %% ../../nbs/train/01_loop.ipynb #48174581
+def config_warnings(cfg:ExperimentConfig)->list[str]:
+    "Settings that are valid alone but probably not what was meant together (one line each)."
+    a, total, out = cfg.algo, cfg.train.total_steps, []
+    if cfg.algo.name == 'ppo':
+        rollout = a.n_steps * cfg.env.num_envs
+        if a.batch_size > rollout:
+            out.append(f"algo.batch_size ({a.batch_size}) is larger than a rollout (algo.n_steps x env.num_envs = {rollout}): "
+                       f"every epoch is one minibatch of {rollout}")
+        elif rollout % a.batch_size:
+            out.append(f"a rollout of {rollout} (algo.n_steps x env.num_envs) is not a multiple of algo.batch_size "
+                       f"({a.batch_size}): the last minibatch of each epoch has {rollout % a.batch_size} samples")
+    if hasattr(a, 'learning_starts') and a.learning_starts >= total:
+        out.append(f"algo.learning_starts ({a.learning_starts}) is not below train.total_steps ({total}): "
+                   "no gradient step will be taken")
+    return out
+
 # %% ../../nbs/train/01_loop.ipynb #f39109ae
 _TIMING = ('steps_per_s', 'wall_time_s', 'steps_per_s_overall')
 
@@ -143,7 +160,7 @@ def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
         return f"min_return gate failed at step {ls.step}: return {ret:.1f} < {ecfg.min_return:g}"
     return None
 
-# %% ../../nbs/train/01_loop.ipynb #5cd08a3f
+# %% ../../nbs/train/01_loop.ipynb #cecf78d0
 def _process_settings(cfg:ExperimentConfig)->None:
     "The process-wide settings a run asks for: torch's and NumPy's BLAS thread counts and the allocator policy (see `core.device`)."
     set_torch_threads(cfg.train.torch_threads)
@@ -158,6 +175,7 @@ def train(config:str|Path|Mapping|ExperimentConfig|None=None, # config file, dic
          )->TrainResult:
     "Train an agent as described by `config` (+ `overrides`) and return where everything went."
     cfg = load_config(config, overrides)
+    for line in config_warnings(cfg): warnings.warn(line, stacklevel=2)
     _process_settings(cfg)
     choice = resolve_device(cfg.train.device)
     seed_everything(cfg.seed)
