@@ -96,7 +96,7 @@ def _print_outputs(res, report:Path|None=None)->None:
     if res.checkpoint: print(f"checkpoint: {res.checkpoint}")
     if getattr(res, 'stop_reason', None): print(f"stopped early: {res.stop_reason}")
 
-# %% ../nbs/orchestrate/00_cli.ipynb #11ea66f9
+# %% ../nbs/orchestrate/00_cli.ipynb #230fe768
 def default_job_notebook(name:str)->Path:
     "The job notebook `nbs/jobs/<name>.ipynb` of the checkout rlkit is installed from."
     nb = Path(rlkit.__file__).resolve().parent.parent / 'nbs' / 'jobs' / f'{name}.ipynb'
@@ -124,7 +124,8 @@ def run_job(name:str, # job name: 'train'
     if not nb.exists(): raise FileNotFoundError(f"job notebook {str(nb)!r} not found")
     run = Run.create(cfg, root=run_root)
     report = run.path / 'report.ipynb'
-    params = dict(config=str(Path(config).resolve()) if config else None, overrides=overrides, run_dir=str(run.path))
+    # the kernel runs in the notebook's folder: every path it gets must be absolute
+    params = dict(config=str(Path(config).resolve()) if config else None, overrides=overrides, run_dir=str(run.path.resolve()))
     try:
         pm.execute_notebook(str(nb), str(report), parameters=params, kernel_name='python3', progress_bar=False,
                             cwd=str(nb.parent))

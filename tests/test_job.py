@@ -45,11 +45,12 @@ def test_papermill_job(tmp_path):
 
 
 def test_rlkit_job_train(tmp_path):
-    r = subprocess.run([str(BIN / "rlkit"), "job", "train", "-c", "configs/ppo_cartpole.yaml", "--set", "train.total_steps=1024",
-                        "--set", "eval.episodes=2", "--set", "telemetry.console=false", "--run-root", str(tmp_path)],
-                       cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600)
+    "As `make demo` runs it: a relative --run-root (the kernel works in nbs/jobs/, so the job must pass it absolute)."
+    r = subprocess.run([str(BIN / "rlkit"), "job", "train", "-c", str(ROOT / "configs/ppo_cartpole.yaml"), "--set", "train.total_steps=1024",
+                        "--set", "eval.episodes=2", "--set", "telemetry.console=false", "--run-root", "runs"],
+                       cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
-    run = next(tmp_path.iterdir())
+    run = next((tmp_path / "runs").iterdir())
     assert (run / "report.ipynb").exists(), r.stdout
     for line in ("report notebook:", "video:", "learning curve:", "checkpoint:"):
         assert line in r.stdout, r.stdout
