@@ -23,9 +23,10 @@ __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig',
            'OffPolicySection', 'DQNConfig', 'QRDQNConfig', 'SACConfig', 'TD3Config', 'TrainConfig', 'EvalConfig',
            'CheckpointConfig', 'GuardConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'RenamedKeyWarning',
            'check_keys', 'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override',
-           'apply_overrides', 'load_config', 'canonical_json', 'config_hash', 'dump_config', 'save_config']
+           'apply_overrides', 'find_config', 'load_config', 'canonical_json', 'config_hash', 'dump_config',
+           'save_config']
 
-# %% ../../nbs/core/00_config.ipynb #6a8a2622
+# %% ../../nbs/core/00_config.ipynb #e74161ad
 class Section(BaseModel):
     "Base of every config section: unknown keys are errors and assignments are validated."
     model_config = ConfigDict(extra='forbid', validate_assignment=True, frozen=False)
@@ -465,7 +466,19 @@ def _flatten(d:Mapping, prefix:str='')->dict:
         else: out[f"{prefix}{k}"] = v
     return out
 
-# %% ../../nbs/core/00_config.ipynb #2c2072aa
+# %% ../../nbs/core/00_config.ipynb #85c81612
+def find_config(path:str|Path)->Path:
+    "`path` if it exists; else, for a relative path, the same path in the rlkit checkout, or under its `configs/`."
+    p = Path(path)
+    if p.exists(): return p
+    import rlkit                                                  # the checkout rlkit runs from (an editable install)
+    root = Path(rlkit.__file__).resolve().parent.parent
+    if not p.is_absolute():
+        for candidate in (root / p, root / 'configs' / p):
+            if candidate.is_file(): return candidate
+    where = str(p) if p.is_absolute() else f"{Path.cwd()} or {root} (and its configs/)"
+    raise ConfigError(f"config file not found: {str(path)!r} (looked in {where})")
+
 def load_config(source:str|Path|Mapping|ExperimentConfig|None=None, # file path, raw dict, config, or None for defaults
                 overrides:Mapping|list[str]|None=None, # applied on top (dotted keys)
                )->ExperimentConfig:
@@ -473,7 +486,7 @@ def load_config(source:str|Path|Mapping|ExperimentConfig|None=None, # file path,
     if isinstance(source, ExperimentConfig): data, name = source.model_dump(), None
     elif isinstance(source, Mapping): data, name = _deep_copy(source), None
     elif source is None: data, name = {}, None
-    else: data, name = read_config_file(source), str(source)
+    else: data, name = read_config_file(find_config(source)), str(source)
     data = apply_renames(data, name)
     return validate(apply_overrides(data, apply_renames(_nest(overrides), '--set') if overrides else None), name)
 
