@@ -14,7 +14,7 @@ from .ppo import OnPolicyAgent, Rollout, _advantages, explained_variance
 # %% auto #0
 __all__ = ['A2C']
 
-# %% ../../nbs/agents/06_a2c.ipynb #8bbfb723
+# %% ../../nbs/agents/06_a2c.ipynb #b4f2ba06
 class A2C(OnPolicyAgent):
     "Synchronous advantage actor-critic on the shared actor-critic."
     def __init__(self, cfg:A2CConfig, observation_space, action_space, device:str|torch.device='cpu'):
@@ -39,7 +39,7 @@ class A2C(OnPolicyAgent):
         loss, parts = self.loss(ro)
         norm = self._step(loss)
         self.updates += 1
-        out = {k: float(v) for k, v in parts.items() if k != 'returns'}
-        out.update({'loss/total': float(loss), 'grad_norm': float(norm), 'lr': self.optimizer.param_groups[0]['lr'],
+        out = {k: float(v.detach()) for k, v in parts.items() if k != 'returns'}
+        out.update({'loss/total': float(loss.detach()), 'grad_norm': float(norm), 'lr': self.optimizer.param_groups[0]['lr'],
                     'explained_variance': explained_variance(ro.values.reshape(-1), parts['returns'])})
         return out
