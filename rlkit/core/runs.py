@@ -181,7 +181,7 @@ def package_versions(packages:Mapping[str, str]|None=None, # key -> distribution
                 import rlkit; out[key] = getattr(rlkit, "__version__", None)
     return out
 
-# %% ../../nbs/core/03_runs.ipynb #3601a696
+# %% ../../nbs/core/03_runs.ipynb #5e7dcc24
 class Run:
     "A run directory: config.yaml, lineage.json, metrics.jsonl, checkpoints/ and videos/."
     def __init__(self, path:Path, lineage:dict, config:ExperimentConfig|None=None):
@@ -280,9 +280,13 @@ class Run:
         except ImportError: return self                       # no flock on this platform
         f = open(self.path/".lock", "a+", encoding="utf-8")
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:                               # held: by another process, or another object here
             f.seek(0); holder = f.read().strip() or "another process"; f.close()
             raise RunError(f"run {self.path} is being written by {holder}: wait for it to end or stop it first") from None
+        except OSError as e:                                  # a file system without flock (some network mounts)
+            f.close()
+            warnings.warn(f"cannot lock {self.path} ({e.strerror or e}): nothing stops a second process writing this run")
+            return self
         f.seek(0); f.truncate(); f.write(f"pid {os.getpid()} on {socket.gethostname()}\n"); f.flush()
         self._lock_file = f
         return self
