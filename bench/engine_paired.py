@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 import engine  # noqa: E402  (bench/engine.py: the configs and overrides of each case)
 import _sb3_reference as sb3ref  # noqa: E402
+from engine_breakdown import built  # noqa: E402  (threads, allocator, BLAS threads, seeding and build, as training does)
 
 # env steps per turn, and the warm-up (past learning_starts) before timing starts
 CHUNK = {'ppo_cartpole': 2048, 'dqn_cartpole': 1024, 'sac_pendulum': 200, 'sac_pendulum_bf16': 200, 'td3_pendulum': 200}
@@ -40,20 +41,9 @@ THREADS = {'ppo_cartpole': 1}   # the rest: 2
 class RlkitSide:
     "rlkit's collect/update loop (as `engine.rlkit_run` times it), advanced a chunk of env steps at a time."
     def __init__(self, case:str, threads:int, total:int):
-        import torch
-        from rlkit.core.config import load_config
-        from rlkit.core.seeding import seed_everything, derive_seed
-        from rlkit.train.loop import build
-        from rlkit.core.device import tune_cpu_allocator, set_blas_threads
-        torch.set_num_threads(threads)
         path, extra = engine.CONFIGS[case]
-        cfg = load_config(engine.ROOT / path, {'train.total_steps': total, **extra})
-        if cfg.train.tune_allocator: tune_cpu_allocator()
-        set_blas_threads(cfg.train.blas_threads)
-        seed_everything(cfg.seed)
-        b = build(cfg)
-        b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
-        self.agent, self.col, self.total = b.agent, b.collector, total
+        cfg, self.agent, self.col = built(str(engine.ROOT / path), threads, **{**extra, 'train.total_steps': total})
+        self.total = total
         self.per_iter = (cfg.algo.n_steps if self.agent.on_policy else cfg.algo.train_freq) * cfg.env.num_envs
 
     def run(self, steps:int)->int:

@@ -98,11 +98,11 @@ def build(cfg:ExperimentConfig, device:str|torch.device='cpu')->Built:
         venv.close(); raise
     return Built(pipe, agent, collector)
 
-# %% ../../nbs/train/01_loop.ipynb #48174581
+# %% ../../nbs/train/01_loop.ipynb #8ed0751a
 def config_warnings(cfg:ExperimentConfig)->list[str]:
     "Settings that are valid alone but probably not what was meant together (one line each)."
     a, total, out = cfg.algo, cfg.train.total_steps, []
-    if cfg.algo.name == 'ppo':
+    if a.name == 'ppo':
         rollout = a.n_steps * cfg.env.num_envs
         if a.batch_size > rollout:
             out.append(f"algo.batch_size ({a.batch_size}) is larger than a rollout (algo.n_steps x env.num_envs = {rollout}): "
@@ -160,7 +160,7 @@ def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
         return f"min_return gate failed at step {ls.step}: return {ret:.1f} < {ecfg.min_return:g}"
     return None
 
-# %% ../../nbs/train/01_loop.ipynb #cecf78d0
+# %% ../../nbs/train/01_loop.ipynb #9ff8a31e
 def _process_settings(cfg:ExperimentConfig)->None:
     "The process-wide settings a run asks for: torch's and NumPy's BLAS thread counts and the allocator policy (see `core.device`)."
     set_torch_threads(cfg.train.torch_threads)
@@ -220,7 +220,7 @@ def _completed(run:Run)->TrainResult|None:
     if last is None or read_manifest(last)['step'] != lin.get('steps'): return None    # later checkpoints were removed: resume
     warnings.warn(f"run {run.path} already completed at step {lin.get('steps')}; nothing to resume (a longer training "
                   "is a new run: rlkit train with a larger train.total_steps)")
-    curve, video = run.path / 'curve.png', run.videos_dir / 'final.mp4'
+    curve, video = run.path / 'curve.png', run.path / 'videos' / 'final.mp4'   # not `videos_dir`: it would create the folder
     return TrainResult(run.path, run.config, int(lin.get('steps') or 0), float(lin.get('seconds') or 0.0),
                        dict(lin.get('final_eval') or {}), last,
                        curve if curve.exists() else None, video if video.exists() else None, lin.get('stop_reason'))
@@ -249,7 +249,7 @@ def _record_step(line:str)->int|None:
     try: return int(json.loads(line)['step'])
     except (ValueError, KeyError, TypeError): return None
 
-# %% ../../nbs/train/01_loop.ipynb #2f7101f0
+# %% ../../nbs/train/01_loop.ipynb #617c813a
 def _snapshot(built:Built, ls:LoopState)->bytes:
     buf = io.BytesIO(); torch.save(_full_state(built, ls), buf); return buf.getvalue()
 
@@ -300,14 +300,14 @@ def _loop_body(cfg:ExperimentConfig, run:Run, built:Built, ls:LoopState, video:b
     eval_seed = derive_seed(cfg.seed, 'eval')
     act = lambda obs: agent.act(env.eval_obs(obs), deterministic=cfg.eval.deterministic)
     def run_eval(): return evaluate(act, cfg.env.id, cfg.eval.episodes, eval_seed, cfg.env.max_episode_steps, cfg.env.kwargs)
+    start, earlier = time.perf_counter(), ls.seconds      # a resumed run adds its time to that of the sessions before
+    elapsed = lambda: earlier + time.perf_counter() - start
     def checkpoint():
         ls.seconds = elapsed()
         return save_checkpoint(run.checkpoints_dir, ls.step, {'state': _full_state(built, ls)}, keep_last=cfg.checkpoint.keep_last)
     guard = Guardrails(cfg.guard)
     tel = Telemetry.from_config(cfg.telemetry, run.path, total)
     snap = _snapshot(built, ls)
-    start, earlier = time.perf_counter(), ls.seconds      # a resumed run adds its time to that of the sessions before
-    elapsed = lambda: earlier + time.perf_counter() - start
     try:
         while ls.iteration < iterations and ls.stop_reason is None:
             agent.set_progress(ls.step / total)          # lr (and clip) schedules; logged with the TRAINER stats
