@@ -249,7 +249,7 @@ def _record_step(line:str)->int|None:
     try: return int(json.loads(line)['step'])
     except (ValueError, KeyError, TypeError): return None
 
-# %% ../../nbs/train/01_loop.ipynb #617c813a
+# %% ../../nbs/train/01_loop.ipynb #ff20f8ee
 def _snapshot(built:Built, ls:LoopState)->bytes:
     buf = io.BytesIO(); torch.save(_full_state(built, ls), buf); return buf.getvalue()
 
@@ -335,10 +335,10 @@ def _loop_body(cfg:ExperimentConfig, run:Run, built:Built, ls:LoopState, video:b
                 ev = run_eval(); ls.last_eval_step, ls.last_eval = ls.step, dict(ev)
                 tel.log(ls.step, {k: v for k, v in ev.items() if k != 'returns'}, Category.EVALUATOR)
                 ls.stop_reason = gate_check(cfg.eval, ls, ev)
-            if _due(ls.step, prev, cfg.checkpoint.every_steps):
-                checkpoint(); snap = _snapshot(built, ls)
+            saved = checkpoint() if _due(ls.step, prev, cfg.checkpoint.every_steps) else None
+            if saved: snap = _snapshot(built, ls)
             if stop.signal:                               # between iterations: the state is whole, resume continues exactly
-                path = checkpoint(); env.close()
+                path = saved or checkpoint(); env.close()     # (one written at this step already serves)
                 raise KeyboardInterrupt(f"stopped by {stop.signal} at step {ls.step} of {total}, checkpoint {path.name} saved; "
                                         f"continue with `rlkit resume {run.path}`")
         if ls.last_eval_step != ls.step:
