@@ -23,8 +23,8 @@ __all__ = ['ALGO_CONFIGS', 'AlgoConfig', 'RENAMED_KEYS', 'Section', 'EnvConfig',
            'OffPolicySection', 'DQNConfig', 'QRDQNConfig', 'SACConfig', 'TD3Config', 'TrainConfig', 'EvalConfig',
            'CheckpointConfig', 'GuardConfig', 'TelemetryConfig', 'ExperimentConfig', 'ConfigError', 'RenamedKeyWarning',
            'check_keys', 'apply_renames', 'validate', 'parse_value', 'read_config_file', 'parse_override',
-           'apply_overrides', 'find_config', 'load_config', 'canonical_json', 'config_hash', 'dump_config',
-           'save_config']
+           'apply_overrides', 'checkout_root', 'find_config', 'load_config', 'canonical_json', 'config_hash',
+           'dump_config', 'save_config']
 
 # %% ../../nbs/core/00_config.ipynb #e74161ad
 class Section(BaseModel):
@@ -466,13 +466,17 @@ def _flatten(d:Mapping, prefix:str='')->dict:
         else: out[f"{prefix}{k}"] = v
     return out
 
-# %% ../../nbs/core/00_config.ipynb #85c81612
+# %% ../../nbs/core/00_config.ipynb #42f599d5
+def checkout_root()->Path:
+    "The folder above the `rlkit` package: the checkout, for an editable install (where `configs/` and `nbs/` are)."
+    import rlkit
+    return Path(rlkit.__file__).resolve().parent.parent
+
 def find_config(path:str|Path)->Path:
     "`path` if it exists; else, for a relative path, the same path in the rlkit checkout, or under its `configs/`."
     p = Path(path)
     if p.exists(): return p
-    import rlkit                                                  # the checkout rlkit runs from (an editable install)
-    root = Path(rlkit.__file__).resolve().parent.parent
+    root = checkout_root()
     if not p.is_absolute():
         for candidate in (root / p, root / 'configs' / p):
             if candidate.is_file(): return candidate
