@@ -42,7 +42,7 @@ def quantile_huber_loss(quantiles:Tensor, # [B, K] current quantiles of the take
     w = per_sample if weights is None else per_sample * weights
     return w.mean(), per_sample.detach()
 
-# %% ../../nbs/agents/04_dqn.ipynb #5021638b
+# %% ../../nbs/agents/04_dqn.ipynb #6907cb39
 class DQN(OffPolicyAgent):
     "Deep Q-learning: epsilon-greedy exploration, replay, target network; double-Q, dueling, n-step, PER as options."
     stat_names = ('loss', 'q_mean', 'td_abs', 'grad_norm')
@@ -141,7 +141,7 @@ class DQN(OffPolicyAgent):
         net, B = self.q.mlp, self.cfg.batch_size
         out, acts = net.forward_cached(b['obs'])                              # [1, B, A]
         y, weight = self._batch_targets(b), (b['weight'] if self.prioritized else None)
-        if net._native(out) and b['action'].dtype == torch.int64:           # one pass of `core.kernels`, the same arithmetic
+        if net._native(out, 0) and b['action'].dtype == torch.int64:           # one pass of `core.kernels`, the same arithmetic
             q, diff, d_out = kernels.dqn_grads(out[0], b['action'], y, weight, self.cfg.loss == 'huber')
             d_out = d_out[None]
         else:

@@ -15,10 +15,10 @@ from torch.optim import optimizer as torch_optimizer
 from ..core import kernels
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'NATIVE_ADAM_MAX', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob', 'categorical_entropy',
-           'gaussian_log_prob', 'gaussian_entropy', 'squashed_gaussian_sample', 'SquashedGaussianHead', 'ActorCritic',
-           'sample_categorical', 'sample_categorical_numpy', 'FlatParameters', 'FusedActorCritic', 'FusedMLP',
-           'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step', 'step_optimizer']
+__all__ = ['ACTIVATIONS', 'NATIVE_MAX_ACTIVATIONS', 'NATIVE_ADAM_MAX', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob',
+           'categorical_entropy', 'gaussian_log_prob', 'gaussian_entropy', 'squashed_gaussian_sample',
+           'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'sample_categorical_numpy', 'FlatParameters',
+           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step', 'step_optimizer']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -206,8 +206,11 @@ class ActorCritic(_PolicyHeads, nn.Module):
     def _draw(self, probs:Tensor)->Tensor:
         return torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1).reshape(probs.shape[:-1])
 
-# %% ../../nbs/agents/02_networks.ipynb #77998801
+# %% ../../nbs/agents/02_networks.ipynb #e0963570
 _NARROW = 16     # layers with fewer outputs than this take NumPy's product on the CPU (see `_layer`)
+# passes whose hidden activations have more elements than this keep PyTorch's operations, which use all of torch's
+# threads where the single-threaded kernels of `core.kernels` use one (see "Native kernels" below)
+NATIVE_MAX_ACTIVATIONS = 65_536
 
 def _narrow_on_cpu(w:Tensor)->bool:
     "True for the weights of a narrow float32 layer on the CPU (fewer than 16 outputs)."
@@ -300,11 +303,13 @@ class FlatParameters(nn.Module):
             self._np_cache = (f.data_ptr(), {k: v.numpy() for k, v in self.views(f.data).items()})
         return self._np_cache[1]
 
-    def _native(self, x:Tensor)->bool:
-        "True when `core.kernels` takes the thin and narrow layers: float32 on the CPU, and the kernels built."
+    def _native(self, x:Tensor, # the input (or any activation): its dtype decides
+                activations:int, # elements of the largest hidden activation of this pass
+               )->bool:
+        "True when `core.kernels` takes the thin and narrow layers: float32 on the CPU, the kernels built, activations that are not large."
         f = self.flat
-        return (f.device.type == 'cpu' and f.dtype == torch.float32 and x.dtype == torch.float32
-                and kernels.native_available())
+        return (activations <= NATIVE_MAX_ACTIVATIONS and f.device.type == 'cpu' and f.dtype == torch.float32
+                and x.dtype == torch.float32 and kernels.native_available())
 
     def grad_buffer(self)->Tensor:
         "The preallocated gradient vector `backward` writes into (same layout as `flat`)."
@@ -358,7 +363,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
                       )->tuple[Tensor, Tensor, list[Tensor]]:
         "Policy outputs `[B, A]` (logits or means) and values `[B]`, without autograd, and the activations `backward` needs."
         P, act = self.views(), _FUSED_ACTIVATIONS[self.activation][0]
-        native = self.n_hidden > 0 and self._native(obs)
+        native = self.n_hidden > 0 and self._native(obs, 2 * len(obs) * max(self.sizes[1:]))
         acts = [obs.unsqueeze(0).expand(2, *obs.shape)]
         for i in range(self.n_hidden):
             if native and i == 0 and _thin(P['w0']):       # few inputs: the native kernel (with its ReLU)
@@ -382,7 +387,8 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         "Backpropagate by hand into `grad_buffer()` (returned): the gradient of L with respect to every parameter."
         P, grad_of = self.views(), _FUSED_ACTIVATIONS[self.activation][1]
         grad = self.grad_buffer(); G = self._grad_views
-        if self.n_hidden > 0 and self._native(acts[-1]): return self._backward_native(acts, d_out, d_value, d_log_std)
+        if self.n_hidden > 0 and self._native(acts[-1], max(a.numel() for a in acts[1:])):
+            return self._backward_native(acts, d_out, d_value, d_log_std)
         h, d_value = acts[-1], d_value.unsqueeze(-1)
         torch.mm(h[0].T, d_out, out=G['actor_w']); torch.sum(d_out, 0, out=G['actor_b'])
         torch.mm(h[1].T, d_value, out=G['critic_w']); torch.sum(d_value, 0, out=G['critic_b'])
@@ -441,7 +447,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #06d1211e
+# %% ../../nbs/agents/02_networks.ipynb #5d2e58a8
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -527,7 +533,8 @@ class FusedMLP(FlatParameters):
                       )->tuple[Tensor, list[Tensor]]:
         "Outputs `[E, B, out]` without autograd, and the activations `backward` needs."
         P, W, act = self.views(), self.product_weights(), _FUSED_ACTIVATIONS[self.activation][0]
-        E, n, native = self.members or 1, self.n_layers, self._native(x)
+        E, n = self.members or 1, self.n_layers
+        native = self._native(x, E * x.shape[-2] * max(self.sizes[1:-1], default=0))
         acts = [x.unsqueeze(0).expand(E, *x.shape) if x.dim() == 2 else x]
         for i in range(n):
             hidden = i < n - 1
@@ -548,7 +555,8 @@ class FusedMLP(FlatParameters):
                 )->tuple[Tensor|None, Tensor|None]:
         "Backpropagate by hand: `(gradient of every parameter or None, gradient of the input or None)`."
         W, grad_of = self.product_weights(), _FUSED_ACTIVATIONS[self.activation][1]
-        if self.n_layers > 1 and _narrow_on_cpu(W[-1]) and self._native(acts[0]):
+        n = self.n_layers
+        if n > 1 and _narrow_on_cpu(W[-1]) and self._native(acts[0], max(a.numel() for a in acts[1:n])):
             return self._backward_native(acts, d_out, W, input_grad, weight_grad)
         if weight_grad: self.grad_buffer()
         G, d = self._grad_views, d_out
