@@ -4,7 +4,8 @@
            then the parts of one fused minibatch step measured on their own (forward, closed-form loss gradients,
            hand-written backward, clip + Adam).
 * dqn   -- one DQN CartPole phase (configs/dqn_cartpole.yaml): collection, sampling + the phase's target network,
-           and the parts of one gradient step (forward, loss, backward, clip, Adam, statistics).
+           the parts of one gradient step on the PyTorch path (forward, loss, backward, clip, Adam, statistics), and
+           the whole step with and without the native kernels (`rlkit.core.kernels`).
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
 * cache -- why small operations cost more in training than in a loop: one fused Adam step of DQN's network in a loop,
@@ -24,6 +25,7 @@ from rlkit.train.loop import build
 from rlkit.core.device import tune_cpu_allocator, set_blas_threads
 from rlkit.agents.ppo import ppo_loss_grads, _advantages
 from rlkit.agents.networks import clip_and_step, step_optimizer
+from rlkit.core import kernels
 
 pc = time.perf_counter
 
@@ -87,6 +89,7 @@ def dqn(threads:int)->dict:
         t0 = pc(); col.collect(ag, n); add('collect_ms', (pc() - t0) * 1e3 / phases)
         t0 = pc(); batches = ag.prepare_phase(ag.sample(k)); add('sample_and_targets_ms', (pc() - t0) * 1e3 / phases)
         rows = []
+        kernels.set_native(False)          # the parts as the PyTorch path runs them (the kernels fuse some of them)
         for b in batches:                  # the steps of DQN._fused_train_step, timed one by one
             t0 = pc(); q_all, acts = net.forward_cached(b['obs']); t1 = pc()
             taken = b['action'].unsqueeze(-1); q = q_all[0].gather(-1, taken).squeeze(-1); diff = q - b['target']
@@ -99,7 +102,15 @@ def dqn(threads:int)->dict:
             rows.append((diff, q, norm))
             for key, v in (('forward', t1 - t0), ('loss', t2 - t1), ('backward', t3 - t2), ('clip', t4 - t3), ('adam', t5 - t4)):
                 add(f'step: {key}_us', v * 1e6 / (phases * k))
+        kernels.set_native(True)
         t0 = pc(); ag.phase_stats(rows); add('phase_stats_ms', (pc() - t0) * 1e3 / phases)
+        batches = ag.prepare_phase(ag.sample(k))
+        for native in (True, False):       # the whole step, with the native kernels and without
+            kernels.set_native(native)
+            t0 = pc()
+            for b in batches: ag._fused_train_step(b)
+            add(f"whole step {'native' if native else 'torch'}_us", (pc() - t0) * 1e6 / (phases * k))
+        kernels.set_native(True)
     t0 = pc()
     for _ in range(phases): col.collect(ag, n); ag.update()
     parts['steps_per_s'] = n * phases / (pc() - t0)
