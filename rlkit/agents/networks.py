@@ -447,7 +447,7 @@ class FusedActorCritic(_PolicyHeads, FlatParameters):
         if deterministic: return out
         return (out + np.exp(P['log_std']) * np.random.standard_normal(out.shape)).astype(np.float32)
 
-# %% ../../nbs/agents/02_networks.ipynb #5d2e58a8
+# %% ../../nbs/agents/02_networks.ipynb #8381a97e
 class _FusedMLPForward(torch.autograd.Function):
     "Autograd glue for `FusedMLP`: forward through `forward_cached`, backward through the hand-written `backward`."
     @staticmethod
@@ -560,8 +560,8 @@ class FusedMLP(FlatParameters):
             return self._backward_native(acts, d_out, W, input_grad, weight_grad)
         if weight_grad: self.grad_buffer()
         G, d = self._grad_views, d_out
-        for i in reversed(range(self.n_layers)):
-            if i < self.n_layers - 1: d = grad_of(d, acts[i + 1])
+        for i in reversed(range(n)):
+            if i < n - 1: d = grad_of(d, acts[i + 1])
             d_low = d.to(W[i].dtype)                    # rounded once for both products (no copy in float32)
             if weight_grad:
                 _layer_weight_grad(acts[i], d_low, G[f'w{i}']); torch.sum(d, 1, keepdim=True, out=G[f'b{i}'])

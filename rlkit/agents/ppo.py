@@ -67,7 +67,7 @@ def clipped_policy_loss(log_probs:Tensor, # log pi_theta(a|s) of the taken actio
     ratio = log_ratio.exp()
     return -torch.min(ratio * advantages, ratio.clamp(1 - clip, 1 + clip) * advantages).mean(), log_ratio
 
-# %% ../../nbs/agents/00_ppo.ipynb #f130f3d4
+# %% ../../nbs/agents/00_ppo.ipynb #9936c0a5
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 def ppo_loss_grads(out:Tensor, # policy outputs [B, A]: logits (categorical) or means (Gaussian)
@@ -85,7 +85,7 @@ def ppo_loss_grads(out:Tensor, # policy outputs [B, A]: logits (categorical) or 
     "Gradients of the PPO loss with respect to `out`, `values` and `log_std`, and the per-row quantities `ppo_loss_terms` needs."
     B = values.shape[0]
     if (log_std is None and actions.dim() == 2 and actions.dtype == torch.int64 and out.device.type == 'cpu'
-            and out.dtype == torch.float32 and out.is_contiguous() and kernels.native_available()):
+            and out.dtype == torch.float32 and kernels.native_available()):
         d_out, d_values, parts = kernels.ppo_categorical_grads(out, values, actions, old_log_probs, old_values, advantages,
                                                                returns, clip, clip_vf, vf_coef, ent_coef, kl_coef)
         return d_out, d_values, None, parts

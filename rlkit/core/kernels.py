@@ -397,7 +397,7 @@ def narrow_backward(h:Tensor, # [E, B, N] the layer's input, the output of `acti
                                  E, B, N, M, _ACTIVATION_CODES[activation]): raise MemoryError('narrow_backward')
     return dh
 
-# %% ../../nbs/core/06_kernels.ipynb #7928f0be
+# %% ../../nbs/core/06_kernels.ipynb #226ef4ac
 def ppo_categorical_grads(out:Tensor, # logits [B, A]
                           values:Tensor, # V(s) [B]
                           actions:Tensor, # taken actions [B, 1] (int64)
@@ -406,8 +406,9 @@ def ppo_categorical_grads(out:Tensor, # logits [B, A]
                          )->tuple[Tensor, Tensor, dict[str, Tensor]]:
     "PPO's loss gradients for a categorical policy in one pass over the rows: `(d_out, d_values, parts)` as `ppo_loss_grads`."
     B, A = out.shape
-    if actions.dtype != torch.int64 or not actions.is_contiguous() or actions.numel() != B:
-        raise ValueError(f"actions must be {B} contiguous int64 indices, got {actions.dtype} with shape {tuple(actions.shape)}")
+    if actions.dtype != torch.int64 or actions.numel() != B:
+        raise ValueError(f"actions must be {B} int64 indices, got {actions.dtype} with shape {tuple(actions.shape)}")
+    actions, out = actions.contiguous(), out.contiguous()
     rows = [t.contiguous() for t in (values, old_log_probs, old_values, advantages, returns)]
     _check(out, *rows)
     d_out, new = torch.empty(B, A), torch.empty(6, B)
@@ -417,7 +418,7 @@ def ppo_categorical_grads(out:Tensor, # logits [B, A]
                                     _ptr(d_out), *(_ptr(t) for t in new))
     return d_out, d_v, {'log_ratio': log_ratio, 'ratio': ratio, 's1': s1, 's2': s2, 'err': err, 'entropy_of': out}
 
-# %% ../../nbs/core/06_kernels.ipynb #164b3d5c
+# %% ../../nbs/core/06_kernels.ipynb #a4071dbb
 def dqn_grads(out:Tensor, # Q-values [B, A]
               actions:Tensor, # taken actions [B] (int64)
               target:Tensor, # TD targets [B]
@@ -426,9 +427,10 @@ def dqn_grads(out:Tensor, # Q-values [B, A]
              )->tuple[Tensor, Tensor, Tensor]:
     "DQN's TD errors and loss gradient in one pass: `(q of the taken actions [B], q - target [B], dL/d out [B, A])`."
     B, A = out.shape
-    if actions.dtype != torch.int64 or not actions.is_contiguous() or actions.numel() != B:
-        raise ValueError(f"actions must be {B} contiguous int64 indices, got {actions.dtype} with shape {tuple(actions.shape)}")
-    target = target.contiguous(); w = None if weight is None else weight.contiguous()
+    if actions.dtype != torch.int64 or actions.numel() != B:
+        raise ValueError(f"actions must be {B} int64 indices, got {actions.dtype} with shape {tuple(actions.shape)}")
+    actions, out, target = actions.contiguous(), out.contiguous(), target.contiguous()
+    w = None if weight is None else weight.contiguous()
     _check(out, target, *(() if w is None else (w,)))
     q, diff, d_out = torch.empty(B), torch.empty(B), torch.empty(B, A)
     _lib().rk_dqn_grads(_ptr(out), _ptr(actions), _ptr(target), None if w is None else _ptr(w), B, A, int(huber),
