@@ -58,7 +58,7 @@ def polyak_update(target:nn.Module, source:nn.Module, tau:float, times:int=1)->N
     else: torch._foreach_lerp_(tp, sp, t)
     for tb, sb in zip(target.buffers(), source.buffers()): tb.copy_(sb)
 
-# %% ../../nbs/agents/03_offpolicy.ipynb #ffdce374
+# %% ../../nbs/agents/03_offpolicy.ipynb #bb78200e
 def matmul_dtype(precision:str, # 'float32' or 'bfloat16' (the config's `matmul_precision`)
                  device:torch.device,
                 )->torch.dtype|None:
@@ -69,8 +69,7 @@ def matmul_dtype(precision:str, # 'float32' or 'bfloat16' (the config's `matmul_
         warnings.warn("matmul_precision='bfloat16' on a CPU without AVX512-BF16 or AMX: the products will be slower, not faster")
     return torch.bfloat16
 
-
-# %% ../../nbs/agents/03_offpolicy.ipynb #e73e8281
+# %% ../../nbs/agents/03_offpolicy.ipynb #ec6308b2
 class OffPolicyAgent:
     "Replay, exploration, update phases, target networks, learning-rate schedules and state for off-policy agents."
     on_policy = False
@@ -155,10 +154,14 @@ class OffPolicyAgent:
         k = self.cfg.gradient_steps
         # uniform replay: all minibatches of the phase in one draw; prioritised: one at a time (priorities change)
         batches = (self.sample() for _ in range(k)) if self.prioritized else self.prepare_phase(self.sample(k))
-        rows = [self.train_step(b) for b in batches]
+        rows = self.train_phase(batches)
         out = dict(zip(self.stat_names, self.phase_stats(rows).tolist()))
         out.update(self.extra_stats())
         return out
+
+    def train_phase(self, batches)->list:
+        "The phase's gradient steps, one `train_step` per minibatch: their statistics rows (DQN runs them natively where it can)."
+        return [self.train_step(b) for b in batches]
 
     def phase_stats(self, rows:list)->Tensor:
         "The phase's statistics (in `stat_names` order) from what `train_step` returned: the mean of its rows."

@@ -18,16 +18,27 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['C_SOURCE', 'CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available', 'set_native',
-           'thin_forward', 'thin_weight_grad', 'activation_grad_bias_', 'narrow_forward', 'narrow_backward',
-           'ppo_categorical_grads', 'dqn_grads', 'clip_adam_']
+__all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
+           'blas_available', 'set_native', 'thin_forward', 'thin_weight_grad', 'activation_grad_bias_',
+           'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'dqn_phase']
 
-# %% ../../nbs/core/06_kernels.ipynb #1c907ddf
+# %% ../../nbs/core/06_kernels.ipynb #9e4773f8
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+int rk_openmp(void) {        /* 1 when built with OpenMP (the large clip + Adam steps then use PyTorch's threads) */
+#ifdef _OPENMP
+  return 1;
+#else
+  return 0;
+#endif
+}
 
 static inline float act_grad(float d, float h, int act) {
   if (act == 1) return h > 0.f ? d : 0.f;
@@ -198,32 +209,149 @@ void rk_dqn_grads(const float *restrict out, const int64_t *restrict actions, co
 }
 
 /* the gradient's global norm; the gradient scaled to max_norm when above it (max_norm < 0: no clip); then Adam with
-   PyTorch's formula. Returns the norm before clipping. */
-double rk_clip_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
-                    double max_norm, double step, double lr, double beta1, double beta2, double eps) {
+   PyTorch's formula. Returns the norm before clipping. Vectors longer than RK_PARALLEL_MIN are split among OpenMP's
+   threads (PyTorch's own, see below) in fixed contiguous chunks whose partial sums are added in chunk order: for a
+   given thread count the result is the same on every run. */
+#define RK_PARALLEL_MIN 32768
+#define RK_MAX_CHUNKS 64
+
+static double sum_squares(const float *restrict g, long lo, long hi) {
   double ss = 0.0;
   #pragma omp simd reduction(+:ss)
-  for (long i = 0; i < n; i++) ss += (double)g[i] * (double)g[i];
-  const float norm = (float)sqrt(ss);
-  float f = 1.f;
-  if (max_norm >= 0.0) { const float c = (float)max_norm / (norm + 1e-6f); if (!(c >= 1.f)) f = c; }
-  const float step_size = (float)(lr / (1.0 - pow(beta1, step))), bc2_sqrt = (float)sqrt(1.0 - pow(beta2, step));
-  const float a1 = (float)(1.0 - beta1), b2 = (float)beta2, a2 = (float)(1.0 - beta2), ep = (float)eps;
-  for (long i = 0; i < n; i++) {
+  for (long i = lo; i < hi; i++) ss += (double)g[i] * (double)g[i];
+  return ss;
+}
+
+static void adam_range(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi,
+                       float f, float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep) {
+  for (long i = lo; i < hi; i++) {
     const float gi = g[i] * f;
     const float mi = m[i] + a1 * (gi - m[i]);
     const float vi = b2 * v[i] + a2 * gi * gi;
     g[i] = gi; m[i] = mi; v[i] = vi;
     p[i] -= step_size * mi / (sqrtf(vi) / bc2_sqrt + ep);
   }
+}
+
+static int n_chunks(long n) {
+#ifdef _OPENMP
+  if (n > RK_PARALLEL_MIN) { const int t = omp_get_max_threads(); return t < 1 ? 1 : t > RK_MAX_CHUNKS ? RK_MAX_CHUNKS : t; }
+#endif
+  return 1;
+}
+
+double rk_clip_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
+                    double max_norm, double step, double lr, double beta1, double beta2, double eps) {
+  const int T = n_chunks(n);
+  double part[RK_MAX_CHUNKS];
+  #pragma omp parallel for schedule(static) num_threads(T) if(T > 1)
+  for (int t = 0; t < T; t++) part[t] = sum_squares(g, n * t / T, n * (t + 1) / T);
+  double ss = 0.0;
+  for (int t = 0; t < T; t++) ss += part[t];
+  const float norm = (float)sqrt(ss);
+  float f = 1.f;
+  if (max_norm >= 0.0) { const float c = (float)max_norm / (norm + 1e-6f); if (!(c >= 1.f)) f = c; }
+  const float step_size = (float)(lr / (1.0 - pow(beta1, step))), bc2_sqrt = (float)sqrt(1.0 - pow(beta2, step));
+  const float a1 = (float)(1.0 - beta1), b2 = (float)beta2, a2 = (float)(1.0 - beta2), ep = (float)eps;
+  #pragma omp parallel for schedule(static) num_threads(T) if(T > 1)
+  for (int t = 0; t < T; t++) adam_range(p, g, m, v, n * t / T, n * (t + 1) / T, f, step_size, bc2_sqrt, a1, b2, a2, ep);
   return norm;
+}
+
+/* ---- products through the BLAS that PyTorch carries: its `sgemm_`, handed over once by `rk_set_sgemm` ----
+   The sizes are passed as pointers into 64-bit integers, which read the same through 32-bit (LP64) and 64-bit
+   (ILP64) BLAS interfaces on a little-endian machine. */
+typedef void (*rk_sgemm_fn)(const char *, const char *, const void *, const void *, const void *, const float *,
+                            const float *, const void *, const float *, const void *, const float *, float *, const void *);
+static rk_sgemm_fn rk_sgemm = 0;
+void rk_set_sgemm(void *f) { rk_sgemm = (rk_sgemm_fn)f; }
+
+/* row-major C[M,N] = op(A) op(B); ta: A is stored [K,M] (its transpose is used), tb: B is stored [N,K] */
+static void gemm_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+  const float one = 1.f, zero = 0.f;
+  const int64_t m = M, n = N, k = K, lda = ta ? M : K, ldb = tb ? K : N;
+  const char opa = tb ? 'T' : 'N', opb = ta ? 'T' : 'N';      /* column-major view: C^T = op(B)^T op(A)^T */
+  rk_sgemm(&opa, &opb, &n, &m, &k, &one, B, &ldb, A, &lda, &zero, C, &n);
+}
+
+/* DQN's k gradient steps of one update phase, for an MLP (one network) of widths sizes[0..n], 2 <= n <= 15 layers,
+   activation act (1 ReLU, 2 tanh), flat parameters p laid out as w0 [in,out], b0 [out], w1, b1, ... with their
+   gradient g and Adam moments m, v (n_params each). Step s trains on rows s*B .. s*B+B-1 of obs, actions and
+   targets, then clips and takes the Adam step number step0 + s + 1. The layers are those of the fused network's
+   native path: the thin first layer and the narrow last layer by the kernels above, the others by the BLAS.
+   Writes q and q - target per row and the gradient norm per step. Returns 0; -1 out of memory, -2 no BLAS, -3 a
+   depth outside 2..15, -4 an action outside 0..A-1 (nothing written). */
+int rk_dqn_phase(int n, const int *sizes, int act, float *p, float *g, float *m, float *v, long n_params,
+                 const float *obs, const int64_t *actions, const float *targets, int k, int B, int huber,
+                 double max_norm, double step0, double lr, double beta1, double beta2, double eps,
+                 float *q_out, float *diff_out, float *norm_out) {
+  if (!rk_sgemm) return -2;
+  if (n < 2 || n > 15) return -3;
+  const int A = sizes[n], thin = sizes[0] < 16, narrow = A < 16;
+  for (long i = 0; i < (long)k * B; i++) if (actions[i] < 0 || actions[i] >= A) return -4;
+  long ow[16], ob[16], off = 0, hmax = 0;
+  for (int i = 0; i < n; i++) { ow[i] = off; off += (long)sizes[i] * sizes[i + 1]; ob[i] = off; off += sizes[i + 1]; }
+  for (int i = 1; i < n; i++) if (sizes[i] > hmax) hmax = sizes[i];
+  /* the hidden activations h[1..n-1], two gradient buffers, the outputs and their gradient */
+  float *work = malloc(sizeof(float) * ((size_t)B * hmax * (n + 1) + (size_t)B * A * 2));
+  if (!work) return -1;
+  float *h[16], *d = work + (long)B * hmax * (n - 1), *spare = d + (long)B * hmax;
+  float *out = spare + (long)B * hmax, *d_out = out + (long)B * A;
+  for (int i = 1; i < n; i++) h[i] = work + (long)B * hmax * (i - 1);
+  int rc = 0;
+  for (int s = 0; s < k && rc == 0; s++) {
+    h[0] = (float *)obs + (long)s * B * sizes[0];
+    for (int i = 0; i < n; i++) {                                    /* forward */
+      const int K = sizes[i], N = sizes[i + 1], hidden = i < n - 1;
+      float *z = hidden ? h[i + 1] : out;
+      if (i == 0 && thin) rk_thin_forward(h[0], 0, p + ow[0], p + ob[0], z, 1, B, K, N, hidden && act == 1);
+      else if (!hidden && narrow) rc = rk_narrow_forward(h[i], p + ow[i], p + ob[i], z, 1, B, K, N);
+      else {
+        gemm_rm(0, 0, B, N, K, h[i], p + ow[i], z);
+        const float *bias = p + ob[i];
+        for (long r = 0; r < B; r++) { float *zr = z + r * N; for (int c = 0; c < N; c++) zr[c] += bias[c]; }
+        if (hidden && act == 1) for (long j = 0; j < (long)B * N; j++) z[j] = z[j] > 0.f ? z[j] : 0.f;
+      }
+      if (hidden && act == 2) for (long j = 0; j < (long)B * N; j++) z[j] = tanhf(z[j]);
+    }
+    if (rc) break;
+    rk_dqn_grads(out, actions + (long)s * B, targets + (long)s * B, 0, B, A, huber, q_out + (long)s * B,
+                 diff_out + (long)s * B, d_out);
+    /* backward; d: the gradient of the output of layer i before its activation */
+    const int H = sizes[n - 1];
+    if (narrow) rc = rk_narrow_backward(h[n - 1], d_out, p + ow[n - 1], g + ow[n - 1], g + ob[n - 1], d, g + ob[n - 2],
+                                        1, B, H, A, act);
+    else {
+      gemm_rm(1, 0, H, A, B, h[n - 1], d_out, g + ow[n - 1]);
+      float *gb = g + ob[n - 1];
+      for (int c = 0; c < A; c++) gb[c] = 0.f;
+      for (long r = 0; r < B; r++) for (int c = 0; c < A; c++) gb[c] += d_out[r * A + c];
+      gemm_rm(0, 1, B, H, A, d_out, p + ow[n - 1], d);
+      rk_activation_grad_bias(d, h[n - 1], g + ob[n - 2], 1, B, H, act);
+    }
+    if (rc) break;
+    for (int i = n - 2; i >= 0; i--) {
+      const int K = sizes[i], N = sizes[i + 1];
+      if (i == 0 && thin) rk_thin_weight_grad(h[0], 0, d, g + ow[0], 1, B, K, N);
+      else gemm_rm(1, 0, K, N, B, h[i], d, g + ow[i]);
+      if (i > 0) {
+        gemm_rm(0, 1, B, K, N, d, p + ow[i], spare);
+        rk_activation_grad_bias(spare, h[i], g + ob[i - 1], 1, B, K, act);
+        float *t = d; d = spare; spare = t;
+      }
+    }
+    norm_out[s] = (float)rk_clip_adam(p, g, m, v, n_params, max_norm, step0 + s + 1, lr, beta1, beta2, eps);
+  }
+  free(work);
+  return rc;
 }
 '''
 
-# %% ../../nbs/core/06_kernels.ipynb #640ea0a8
-CFLAGS = ('-O3', '-march=native', '-fopenmp-simd', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared')
+# %% ../../nbs/core/06_kernels.ipynb #ce301d3d
+CFLAGS = ('-O3', '-march=native', '-fopenmp', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared')
+SERIAL_CFLAGS = tuple('-fopenmp-simd' if f == '-fopenmp' else f for f in CFLAGS)    # where OpenMP is not to be had
 _ACTIVATION_CODES = {None: 0, 'none': 0, 'relu': 1, 'tanh': 2}
-_state = {'lib': None, 'tried': False, 'error': None,
+_state = {'lib': None, 'tried': False, 'error': None, 'blas': False,
           'enabled': os.environ.get('RLKIT_NATIVE', '1').strip().lower() not in ('0', 'false', 'no', 'off')}
 
 def _cpu_fingerprint()->str:
@@ -238,14 +366,16 @@ def kernel_cache_dir()->Path:
     root = os.environ.get('RLKIT_CACHE_DIR') or os.path.join(os.path.expanduser('~'), '.cache', 'rlkit')
     return Path(root) / 'kernels'
 
-# %% ../../nbs/core/06_kernels.ipynb #e6e11e43
+# %% ../../nbs/core/06_kernels.ipynb #dd55db75
 def _compile(cc:str, target:Path)->None:
-    "Compile `C_SOURCE` with `cc` into `target` (through a temporary file renamed into place)."
+    "Compile `C_SOURCE` with `cc` into `target` (through a temporary file renamed into place); without OpenMP where it fails with it."
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         src, obj = Path(tmp) / 'rlkit_kernels.c', Path(tmp) / target.name
         src.write_text(C_SOURCE)
-        r = subprocess.run([cc, *CFLAGS, '-o', str(obj), str(src), '-lm'], capture_output=True, text=True, timeout=120)
+        for flags in (CFLAGS, SERIAL_CFLAGS):
+            r = subprocess.run([cc, *flags, '-o', str(obj), str(src), '-lm'], capture_output=True, text=True, timeout=120)
+            if r.returncode == 0: break
         if r.returncode != 0: raise RuntimeError(f"{cc} failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
         os.replace(obj, target)
 
@@ -261,6 +391,9 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_dqn_grads.argtypes = [P, P, P, P, I, I, I, P, P, P]
     lib.rk_clip_adam.argtypes = [P, P, P, P, L, D, D, D, D, D, D]
     lib.rk_clip_adam.restype = D
+    lib.rk_set_sgemm.argtypes, lib.rk_set_sgemm.restype = [P], None
+    lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
+    lib.rk_dqn_phase.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
     lib.rk_narrow_forward.restype = lib.rk_narrow_backward.restype = I
@@ -279,16 +412,24 @@ def build_library(cache_dir:Path|None=None, # default: `kernel_cache_dir()`
         except OSError:                # the cache folder cannot be written (a read-only home): a private temporary one
             target = Path(tempfile.gettempdir()) / f'rlkit-kernels-{os.getuid() if hasattr(os, "getuid") else 0}' / target.name
             if not target.exists(): _compile(cc, target)
-    try: return _declare(ctypes.CDLL(str(target)))
+    try: lib = _declare(ctypes.CDLL(str(target)))
     except OSError as e: raise RuntimeError(f"could not load {target}: {e}") from e
+    lib.rk_set_sgemm(_torch_sgemm())
+    return lib
 
-# %% ../../nbs/core/06_kernels.ipynb #b9930179
+def _torch_sgemm()->int|None:
+    "The address of the `sgemm_` (BLAS) that PyTorch's CPU library carries and exports (MKL on x86), or None."
+    path = Path(torch.__file__).parent / 'lib' / ('libtorch_cpu' + ('.dylib' if sys.platform == 'darwin' else '.so'))
+    try: return ctypes.cast(ctypes.CDLL(str(path)).sgemm_, ctypes.c_void_p).value
+    except (OSError, AttributeError): return None
+
+# %% ../../nbs/core/06_kernels.ipynb #46702bbb
 def native_library()->ctypes.CDLL|None:
     "The kernels, built on first use; None when switched off (`RLKIT_NATIVE=0`, `set_native`) or when they cannot be built (warned once)."
     if not _state['enabled']: return None
     if not _state['tried']:
         _state['tried'] = True
-        try: _state['lib'] = build_library()
+        try: _state['lib'] = build_library(); _state['blas'] = _torch_sgemm() is not None
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             _state['error'] = str(e)
             warnings.warn(f"rlkit's native kernels are not available ({e}); the networks use their PyTorch path, "
@@ -298,6 +439,10 @@ def native_library()->ctypes.CDLL|None:
 def native_available()->bool:
     "True when the kernels are loaded (building them on first call)."
     return native_library() is not None
+
+def blas_available()->bool:
+    "True when the kernels are loaded and have PyTorch's BLAS for their own products (`dqn_phase` needs it)."
+    return native_library() is not None and _state['blas']
 
 def set_native(enabled:bool)->bool:
     "Switch the native kernels on or off for this process (the networks then take their PyTorch path); returns the previous setting."
@@ -452,3 +597,43 @@ def clip_adam_(param:Tensor, # flat parameters, updated in place
         raise ValueError(f"clip_adam_: sizes differ (param {n}, grad {grad.numel()}, moments {exp_avg.numel()}, {exp_avg_sq.numel()})")
     return _lib().rk_clip_adam(_ptr(param), _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), n,
                                -1.0 if max_norm is None else float(max_norm), float(step), lr, beta1, beta2, eps)
+
+# %% ../../nbs/core/06_kernels.ipynb #9bec6928
+def dqn_phase(flat:Tensor, grad:Tensor, exp_avg:Tensor, exp_avg_sq:Tensor, # [P] parameters (updated in place), gradient buffer, Adam moments
+              sizes:list[int], # the MLP's widths, input first: its flat layout is w0 [in, out], b0 [out], w1, b1, ...
+              activation:str, # 'relu' or 'tanh'
+              obs:Tensor, # [k * B, sizes[0]] the phase's observations, minibatch after minibatch
+              actions:Tensor, # [k * B] int64
+              targets:Tensor, # [k * B] TD targets
+              batch_size:int, # B
+              huber:bool, # Huber loss (else squared)
+              max_norm:float|None, # gradient-norm clip (None: none)
+              step:float, # Adam's step count before the phase
+              lr:float, beta1:float, beta2:float, eps:float,
+             )->tuple[Tensor, Tensor, Tensor]:
+    "DQN's k gradient steps in one native call; returns q of the taken actions `[k * B]`, q - target `[k * B]` and the norms `[k]`."
+    n_layers = len(sizes) - 1
+    if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    if not 2 <= n_layers <= 15: raise ValueError(f"dqn_phase takes 2 to 15 layers, got {n_layers}")
+    n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    if not (flat.numel() == grad.numel() == exp_avg.numel() == exp_avg_sq.numel() == n):
+        raise ValueError(f"dqn_phase: widths {list(sizes)} need {n} parameters; got {flat.numel()}, gradient "
+                         f"{grad.numel()}, moments {exp_avg.numel()} and {exp_avg_sq.numel()}")
+    rows = actions.numel()
+    if rows % batch_size or obs.shape != (rows, sizes[0]) or targets.numel() != rows or actions.dtype != torch.int64:
+        raise ValueError(f"dqn_phase: observations [k * {batch_size}, {sizes[0]}], int64 actions and targets of k * "
+                         f"{batch_size} rows expected, got {tuple(obs.shape)}, {actions.dtype} {tuple(actions.shape)}, "
+                         f"{tuple(targets.shape)}")
+    obs, actions, targets = obs.contiguous(), actions.contiguous(), targets.contiguous()
+    _check(flat, grad, exp_avg, exp_avg_sq, obs, targets)
+    if not blas_available(): raise RuntimeError("dqn_phase needs PyTorch's BLAS (see blas_available)")
+    k = rows // batch_size
+    q, diff, norms = torch.empty(rows), torch.empty(rows), torch.empty(k)
+    rc = _lib().rk_dqn_phase(n_layers, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation], _ptr(flat),
+                             _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), n, _ptr(obs), _ptr(actions), _ptr(targets), k,
+                             batch_size, int(huber), -1.0 if max_norm is None else float(max_norm), float(step), lr,
+                             beta1, beta2, eps, _ptr(q), _ptr(diff), _ptr(norms))
+    if rc == -4: raise ValueError(f"dqn_phase: actions must lie in 0..{sizes[-1] - 1}")
+    if rc == -1: raise MemoryError('dqn_phase')
+    if rc: raise RuntimeError(f"dqn_phase failed ({rc})")
+    return q, diff, norms
