@@ -5,7 +5,8 @@
            hand-written backward, clip + Adam).
 * dqn   -- one DQN CartPole phase (configs/dqn_cartpole.yaml): collection, sampling + the phase's target network,
            the parts of one gradient step on the PyTorch path (forward, loss, backward, clip, Adam, statistics), and
-           the whole step with and without the native kernels (`rlkit.core.kernels`).
+           the whole step with and without the native kernels (`rlkit.core.kernels`), and per step of a phase run in one
+           native call (`kernels.dqn_phase`, what `DQN.train_phase` does).
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
 * cache -- why small operations cost more in training than in a loop: one fused Adam step of DQN's network in a loop,
@@ -111,6 +112,9 @@ def dqn(threads:int)->dict:
             for b in batches: ag._fused_train_step(b)
             add(f"whole step {'native' if native else 'torch'}_us", (pc() - t0) * 1e6 / (phases * k))
         kernels.set_native(True)
+        batches = ag.prepare_phase(ag.sample(k))
+        t0 = pc(); ag.train_phase(batches)        # the whole phase in one native call (kernels.dqn_phase)
+        add('whole step, phase kernel_us', (pc() - t0) * 1e6 / (phases * k))
     t0 = pc()
     for _ in range(phases): col.collect(ag, n); ag.update()
     parts['steps_per_s'] = n * phases / (pc() - t0)
