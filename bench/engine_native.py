@@ -6,9 +6,10 @@ adjacent seconds of the same run. Off, the networks take their PyTorch path: the
 rounding. The training continues across the turns, so both settings see the same stage of training.
 
 `--switch phase` compares DQN's whole update phase in one native call (`kernels.dqn_phase`, `DQN.native_phase`) with
-its step-by-step native path instead (the other kernels on in both).
+its step-by-step native path instead, `--switch step` SAC's gradient step in one native call (`kernels.sac_step`,
+`SAC.native_step`) with its step through the networks' native path (the other kernels on in both).
 
-Usage: python bench/engine_native.py [--cases ppo_cartpole,dqn_cartpole,sac_pendulum] [--turns 20] [--switch kernels|phase]
+Usage: python bench/engine_native.py [--cases ppo_cartpole,dqn_cartpole,sac_pendulum] [--turns 20] [--switch kernels|phase|step]
        [--json out.json]   (threads per case as in bench/RESULTS.md: PPO 1, the others 2)
 """
 import argparse
@@ -30,8 +31,9 @@ def native_ab(case:str, turns:int, threads:int, switch:str='kernels')->dict:
     chunk, warm = CHUNK[case], WARMUP[case]
     side = RlkitSide(case, threads, warm + chunk * (2 * turns + 1))
     if not kernels.native_available(): raise SystemExit("the native kernels are not available here: nothing to compare")
-    if switch == 'phase' and not hasattr(side.agent, 'native_phase'): raise SystemExit(f"{case}: no phase kernel to switch")
-    set_on = kernels.set_native if switch == 'kernels' else lambda on: setattr(side.agent, 'native_phase', on)
+    attr = {'phase': 'native_phase', 'step': 'native_step'}.get(switch)
+    if attr and not hasattr(side.agent, attr): raise SystemExit(f"{case}: no {attr} to switch")
+    set_on = kernels.set_native if switch == 'kernels' else lambda on: setattr(side.agent, attr, on)
     side.run(warm)
     rows = []
     try:
@@ -55,7 +57,7 @@ def native_ab(case:str, turns:int, threads:int, switch:str='kernels')->dict:
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--cases', default='ppo_cartpole,dqn_cartpole,sac_pendulum'); p.add_argument('--turns', type=int, default=20)
-    p.add_argument('--switch', choices=['kernels', 'phase'], default='kernels'); p.add_argument('--json')
+    p.add_argument('--switch', choices=['kernels', 'phase', 'step'], default='kernels'); p.add_argument('--json')
     a = p.parse_args()
     rows = []
     for case in a.cases.split(','):
