@@ -72,7 +72,7 @@ def squashed_gaussian(out:Tensor, # [B, 2d]: the means, then the unclipped log s
     log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
     return *squashed_gaussian_sample(mu, log_std, noise), log_std
 
-# %% ../../nbs/agents/05_sac.ipynb #e5df3d4f
+# %% ../../nbs/agents/05_sac.ipynb #a0b3dc51
 class SAC(_ActorCriticOffPolicy):
     "Soft actor-critic with an ensemble of critics and automatic entropy tuning."
     stat_names = ('loss/critic', 'loss/actor', 'loss/alpha', 'q_mean', 'entropy', 'alpha', 'grad_norm/critic')
@@ -123,7 +123,9 @@ class SAC(_ActorCriticOffPolicy):
 
     def _step_is_native(self, b:dict)->bool:
         "Whether `kernels.sac_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
-        if not (self.native_step and self.matmul_dtype is None and b['obs'].dtype == torch.float32): return False
+        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and b['obs'].dtype == torch.float32): return False
+        half = self.matmul_dtype is torch.bfloat16
+        if half and max(self.actor.sizes[0], self.critic.sizes[0], self.actor.sizes[-1]) >= 16: return False
         pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
         if self.auto_alpha: pairs.append((self.optimizers['alpha'], self.log_alpha))
         for opt, p in pairs:
@@ -131,7 +133,7 @@ class SAC(_ActorCriticOffPolicy):
             g = opt.param_groups[0]
             if g['params'][0] is not p or not opt.state.get(p) or g['weight_decay'] or g['maximize']: return False
         return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(b['obs'], 0)
-                and self.critic._native(b['obs'], 0) and kernels.blas_available())
+                and self.critic._native(b['obs'], 0) and kernels.blas_available(half))
 
     def _adam_state(self, name:str, p:Tensor, grad:Tensor)->kernels.AdamState:
         opt = self.optimizers[name]; g = opt.param_groups[0]; st = opt.state[p]
@@ -150,7 +152,7 @@ class SAC(_ActorCriticOffPolicy):
             self._adam_state('actor', actor.flat, actor.flat.grad), actor.sizes, self._adam_state('critic', critic.flat, critic.flat.grad),
             critic.sizes, cfg.n_critics, self.critic_target.flat.data, cfg.activation, self.log_alpha.data, alpha,
             self.target_entropy, b['obs'], b['action'], b['reward'], b['next_obs'], b['discount'], b['weight'], noise,
-            cfg.max_grad_norm, 1.0 - (1.0 - cfg.tau))
+            cfg.max_grad_norm, 1.0 - (1.0 - cfg.tau), bfloat16=self.matmul_dtype is torch.bfloat16)
         for name in ('actor', 'critic') + (('alpha',) if self.auto_alpha else ()):
             opt = self.optimizers[name]; opt.state[opt.param_groups[0]['params'][0]]['step'].add_(1)
         if self.prioritized: self.buffer.update_priorities(b['index'], diff.abs().mean(0))

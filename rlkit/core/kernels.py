@@ -24,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'dqn_phase',
            'AdamState', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #2804839c
+# %% ../../nbs/core/06_kernels.ipynb #5815bf13
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -317,15 +317,54 @@ static void gemm_rm(int ta, int tb, int M, int N, int K, const float *A, const f
   rk_sgemm(&opa, &opb, &n, &m, &k, &one, B, &ldb, A, &lda, &zero, C, &n);
 }
 
+/* bfloat16 products with float32 results: MKL's cblas_gemm_bf16bf16f32 (row-major), handed over by `rk_set_gemm_bf16`.
+   float32 is rounded to bfloat16 to nearest even, as PyTorch does; a NaN stays a NaN. */
+typedef void (*rk_gemm_bf16_fn)(int, int, int, int, int, int, float, const uint16_t *, int, const uint16_t *, int,
+                                float, float *, int);
+static rk_gemm_bf16_fn rk_gemm_bf16 = 0;
+void rk_set_gemm_bf16(void *f) { rk_gemm_bf16 = (rk_gemm_bf16_fn)f; }
+
+static inline uint16_t to_bf16(float f) {
+  uint32_t u; memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
+  return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+static void to_bf16_array(const float *restrict x, uint16_t *restrict y, long n) {
+  const int T = n_chunks(n);
+  RK_FOR(T > 1, t, T, for (long i = n * t / T; i < n * (t + 1) / T; i++) y[i] = to_bf16(x[i]);)
+}
+
+/* row-major C[M,N] = op(A) op(B) in bfloat16 with float32 accumulation and result (ta, tb as gemm_rm) */
+static void gemm_bf16_rm(int ta, int tb, int M, int N, int K, const uint16_t *A, const uint16_t *B, float *C) {
+  const int lda = ta ? M : K, ldb = tb ? K : N;
+#ifdef _OPENMP
+  if (rk_blas_local && omp_in_parallel()) {
+    const int previous = rk_blas_local(1);
+    rk_gemm_bf16(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, N);
+    rk_blas_local(previous);
+    return;
+  }
+#endif
+  rk_gemm_bf16(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, N);
+}
+
 /* ---- a fused MLP as agents/02_networks lays it out: E members, widths sizes[0..n], flat parameters
    w0 [E,in,out], b0 [E,out], w1, b1, ...; the layers as FusedMLP's native path computes them: the thin first layer
    (fewer than 16 inputs) and the narrow last layer (fewer than 16 outputs) by the kernels above, the others by the
    BLAS, member by member, then their bias and activation ---- */
-typedef struct { int n, E, act, hmax; const int *sizes; float *p; long ow[16], ob[16], count; } rk_net;
+typedef struct {
+  int n, E, act, hmax; const int *sizes; float *p; long ow[16], ob[16], count;
+  /* bfloat16 products (NULL: float32): a bfloat16 copy of p, of the hidden activations that feed wide layers, and
+     of a gradient (set by the caller; a wide layer has at least 16 inputs and 16 outputs) */
+  uint16_t *pb, *hb[16], *db;
+} rk_net;
+
+static int wide(const rk_net *t, int i) { return t->pb && t->sizes[i] >= 16 && t->sizes[i + 1] >= 16; }
 
 static int net_init(rk_net *t, int n, const int *sizes, int E, int act, float *p) {
   if (n < 2 || n > 15) return -3;
-  t->n = n; t->E = E; t->act = act; t->sizes = sizes; t->p = p; t->hmax = 0;
+  t->n = n; t->E = E; t->act = act; t->sizes = sizes; t->p = p; t->hmax = 0; t->pb = 0; t->db = 0;
   long off = 0;
   for (int i = 0; i < n; i++) {
     t->ow[i] = off; off += (long)E * sizes[i] * sizes[i + 1]; t->ob[i] = off; off += (long)E * sizes[i + 1];
@@ -340,7 +379,8 @@ static void dense_forward_member(const rk_net *t, int i, int e, const float *x, 
   const int K = t->sizes[i], N = t->sizes[i + 1], hidden = i < t->n - 1;
   const float *in = i == 0 ? x + e * xs : h[i] + (long)e * B * K, *be = t->p + t->ob[i] + (long)e * N;
   float *ze = z + (long)e * B * N;
-  gemm_rm(0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
+  if (wide(t, i)) gemm_bf16_rm(0, 0, B, N, K, t->hb[i] + (long)e * B * K, t->pb + t->ow[i] + (long)e * K * N, ze);
+  else gemm_rm(0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
   for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) zr[c] += be[c]; }
   if (hidden && t->act == 1) for (long j = 0; j < (long)B * N; j++) ze[j] = ze[j] > 0.f ? ze[j] : 0.f;
 }
@@ -357,6 +397,7 @@ static int net_forward(const rk_net *t, const float *x, long xs, int B, float **
     else if (!hidden && N < 16) { if (rk_narrow_forward(h[i], W, b, z, E, B, K, N)) return -1; }
     else RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E, dense_forward_member(t, i, e, x, xs, B, h, z);)
     if (hidden && t->act == 2) for (long j = 0; j < (long)E * B * N; j++) z[j] = tanhf(z[j]);
+    if (hidden && wide(t, i + 1)) to_bf16_array(z, t->hb[i + 1], (long)E * B * N);   /* the next product's input */
   }
   return 0;
 }
@@ -389,6 +430,19 @@ static int net_backward(const rk_net *t, const float *x, long xs, int B, float *
   }
   for (int i = n - 2; i >= 0; i--) {        /* d: the gradient of layer i's output before its activation */
     const int K = t->sizes[i], N = t->sizes[i + 1];
+    if (wide(t, i)) {                        /* bfloat16: d rounded once for both products */
+      to_bf16_array(d, t->db, (long)E * B * N);
+      if (weight_grad) {
+        RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
+          gemm_bf16_rm(1, 0, K, N, B, t->hb[i] + (long)e * B * K, t->db + (long)e * B * N, g + t->ow[i] + (long)e * K * N);)
+      }
+      if (i == 0 && !d_in) break;
+      float *dst = i ? spare : d_in;
+      RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
+        gemm_bf16_rm(0, 1, B, K, N, t->db + (long)e * B * N, t->pb + t->ow[i] + (long)e * K * N, dst + (long)e * B * K);)
+      if (i) { rk_activation_grad_bias(spare, h[i], g + t->ob[i - 1], E, B, K, act); float *s = d; d = spare; spare = s; }
+      continue;
+    }
     if (weight_grad) {
       if (i == 0 && K < 16) rk_thin_weight_grad(x, xs, d, g + t->ow[0], E, B, K, N);
       else RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
@@ -458,7 +512,7 @@ static inline float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); }
    -3 shapes that do not fit. */
 int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, float *av,
                 int cn, const int *csizes, int E, float *cp, float *cg, float *cm, float *cv, float *tp, int act,
-                int auto_alpha, float *log_alpha, float *alpha_grad, float *alpha_m, float *alpha_v, double target_entropy,
+                int bf16, int auto_alpha, float *log_alpha, float *alpha_grad, float *alpha_m, float *alpha_v, double target_entropy,
                 const float *obs, const float *action, const float *reward, const float *next_obs,
                 const float *discount, const float *weight, const float *noise, int B, double max_norm, double tau,
                 const double *opt, const double *steps, float *stats, float *diff) {
@@ -468,6 +522,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
       || net_init(&target, cn, csizes, E, act, tp)) return -3;
   const int o = asizes[0], dd = asizes[an] / 2, oa = csizes[0];
   if (asizes[an] != 2 * dd || oa != o + dd || csizes[cn] != 1) return -3;
+  if (bf16 && (!rk_gemm_bf16 || o >= 16 || oa >= 16 || 2 * dd >= 16)) return bf16 && !rk_gemm_bf16 ? -2 : -3;
   const long R = 2L * B, dmax = (long)E * B * critic.hmax > R * actor.hmax ? (long)E * B * critic.hmax : R * actor.hmax;
   float *work = malloc(sizeof(float) * ((size_t)R * actor.hmax * (an - 1) + (size_t)E * B * critic.hmax * (cn - 1)
                                         + 2 * dmax + R * o + R * 2 * dd + 4 * R * dd + (size_t)B * oa
@@ -491,6 +546,19 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   float *scratch = w;                              /* gradients the critics' input backward computes on the way */
   int rc = 0;
   const float fB = (float)B;
+  uint16_t *half = 0;              /* bfloat16 products: the weights' copies, the activations and a gradient */
+  if (bf16) {
+    const long ha_n = R * actor.hmax, hc_n = (long)E * B * critic.hmax;
+    half = malloc(sizeof(uint16_t) * (actor.count + 2 * critic.count + ha_n * (an - 1) + hc_n * (cn - 1) + dmax));
+    if (!half) { rc = -1; goto done; }
+    uint16_t *hw = half;
+    actor.pb = hw; hw += actor.count; critic.pb = hw; hw += critic.count; target.pb = hw; hw += critic.count;
+    for (int i = 1; i < an; i++) { actor.hb[i] = hw; hw += ha_n; }
+    for (int i = 1; i < cn; i++) { critic.hb[i] = target.hb[i] = hw; hw += hc_n; }
+    actor.db = critic.db = target.db = hw;
+    to_bf16_array(ap, actor.pb, actor.count); to_bf16_array(cp, critic.pb, critic.count);
+    to_bf16_array(tp, target.pb, critic.count);
+  }
   /* the actor on s and s', then the squashed Gaussian sample (agents/02_networks, squashed_gaussian_sample) */
   memcpy(xa, obs, sizeof(float) * B * o); memcpy(xa + (long)B * o, next_obs, sizeof(float) * B * o);
   if ((rc = net_forward(&actor, xa, 0, 2 * B, ha, aout))) goto done;
@@ -547,6 +615,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   }
   if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
   const float cnorm = (float)rk_clip_adam(cp, cg, cm, cv, critic.count, max_norm, steps[1] + 1, opt[4], opt[5], opt[6], opt[7]);
+  if (bf16) to_bf16_array(cp, critic.pb, critic.count);          /* the updated critics, as the next pass uses them */
   /* the actor's loss: alpha log pi - min_e Q_e(s, a~pi), through the critics just updated */
   for (int r = 0; r < B; r++) memcpy(xc + (long)r * oa + o, a + (long)r * dd, sizeof(float) * dd);
   if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
@@ -582,16 +651,17 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
 done:
+  free(half);
   free(work);
   return rc;
 }
 '''
 
-# %% ../../nbs/core/06_kernels.ipynb #ce301d3d
+# %% ../../nbs/core/06_kernels.ipynb #1835b6f3
 CFLAGS = ('-O3', '-march=native', '-fopenmp', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared')
 SERIAL_CFLAGS = tuple('-fopenmp-simd' if f == '-fopenmp' else f for f in CFLAGS)    # where OpenMP is not to be had
 _ACTIVATION_CODES = {None: 0, 'none': 0, 'relu': 1, 'tanh': 2}
-_state = {'lib': None, 'tried': False, 'error': None, 'blas': False,
+_state = {'lib': None, 'tried': False, 'error': None, 'blas': False, 'blas_bf16': False,
           'enabled': os.environ.get('RLKIT_NATIVE', '1').strip().lower() not in ('0', 'false', 'no', 'off')}
 
 def _cpu_fingerprint()->str:
@@ -606,7 +676,7 @@ def kernel_cache_dir()->Path:
     root = os.environ.get('RLKIT_CACHE_DIR') or os.path.join(os.path.expanduser('~'), '.cache', 'rlkit')
     return Path(root) / 'kernels'
 
-# %% ../../nbs/core/06_kernels.ipynb #562c2579
+# %% ../../nbs/core/06_kernels.ipynb #af4c76c6
 def _compile(cc:str, target:Path)->None:
     "Compile `C_SOURCE` with `cc` into `target` (through a temporary file renamed into place); without OpenMP where it fails with it."
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -633,8 +703,9 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_clip_adam.restype = D
     lib.rk_set_sgemm.argtypes, lib.rk_set_sgemm.restype = [P], None
     lib.rk_set_blas_local.argtypes, lib.rk_set_blas_local.restype = [P], None
+    lib.rk_set_gemm_bf16.argtypes, lib.rk_set_gemm_bf16.restype = [P], None
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
-    lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, P, P, P, P, D,
+    lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
                                 P, P, P, P, P, P, P, I, D, D, P, P, P, P]
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
@@ -658,6 +729,7 @@ def build_library(cache_dir:Path|None=None, # default: `kernel_cache_dir()`
     try: lib = _declare(ctypes.CDLL(str(target)))
     except OSError as e: raise RuntimeError(f"could not load {target}: {e}") from e
     lib.rk_set_sgemm(_torch_sgemm()); lib.rk_set_blas_local(_torch_symbol('MKL_Set_Num_Threads_Local'))
+    lib.rk_set_gemm_bf16(_torch_symbol('cblas_gemm_bf16bf16f32'))
     return lib
 
 def _torch_symbol(name:str)->int|None:
@@ -668,13 +740,15 @@ def _torch_symbol(name:str)->int|None:
 
 def _torch_sgemm()->int|None: return _torch_symbol('sgemm_')
 
-# %% ../../nbs/core/06_kernels.ipynb #46702bbb
+# %% ../../nbs/core/06_kernels.ipynb #78b14b27
 def native_library()->ctypes.CDLL|None:
     "The kernels, built on first use; None when switched off (`RLKIT_NATIVE=0`, `set_native`) or when they cannot be built (warned once)."
     if not _state['enabled']: return None
     if not _state['tried']:
         _state['tried'] = True
-        try: _state['lib'] = build_library(); _state['blas'] = _torch_sgemm() is not None
+        try:
+            _state['lib'] = build_library()
+            _state['blas'], _state['blas_bf16'] = _torch_sgemm() is not None, _torch_symbol('cblas_gemm_bf16bf16f32') is not None
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             _state['error'] = str(e)
             warnings.warn(f"rlkit's native kernels are not available ({e}); the networks use their PyTorch path, "
@@ -685,9 +759,10 @@ def native_available()->bool:
     "True when the kernels are loaded (building them on first call)."
     return native_library() is not None
 
-def blas_available()->bool:
-    "True when the kernels are loaded and have PyTorch's BLAS for their own products (`dqn_phase` needs it)."
-    return native_library() is not None and _state['blas']
+def blas_available(bfloat16:bool=False, # also its bfloat16 products with float32 results (MKL's `gemm_bf16bf16f32`)
+                  )->bool:
+    "True when the kernels are loaded and have PyTorch's BLAS for their own products (`dqn_phase` and `sac_step` need it)."
+    return native_library() is not None and _state['blas'] and (not bfloat16 or _state['blas_bf16'])
 
 def set_native(enabled:bool)->bool:
     "Switch the native kernels on or off for this process (the networks then take their PyTorch path); returns the previous setting."
@@ -883,7 +958,7 @@ def dqn_phase(flat:Tensor, grad:Tensor, exp_avg:Tensor, exp_avg_sq:Tensor, # [P]
     if rc: raise RuntimeError(f"dqn_phase failed ({rc})")
     return q, diff, norms
 
-# %% ../../nbs/core/06_kernels.ipynb #f4fc63b3
+# %% ../../nbs/core/06_kernels.ipynb #683442d4
 class AdamState(NamedTuple):
     "A flat parameter vector with its gradient buffer and Adam state, as the native steps take it."
     param:Tensor; grad:Tensor; exp_avg:Tensor; exp_avg_sq:Tensor
@@ -909,6 +984,7 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
              obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
              noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
              max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
+             bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
             )->tuple[Tensor, Tensor]:
     "One SAC gradient step in one native call: the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`."
     if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
@@ -929,13 +1005,15 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
     a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, 0.0, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
     if log_alpha.numel() != 1 or any(t.numel() != 1 for t in a[:4]): raise ValueError("sac_step: log_alpha and its state are one number each")
     _check(critic_target, *a[:4], *batch)
-    if not blas_available(): raise RuntimeError("sac_step needs PyTorch's BLAS (see blas_available)")
+    if not blas_available(bfloat16): raise RuntimeError(f"sac_step needs PyTorch's BLAS{' with bfloat16 products' if bfloat16 else ''} (see blas_available)")
+    if bfloat16 and max(o, o + d, 2 * d) >= 16:
+        raise ValueError("sac_step with bfloat16 takes thin first layers and narrow last layers (fewer than 16 inputs and outputs)")
     hyper = (ctypes.c_double * 12)(*(v for s in (actor, critic, a) for v in (s.lr, s.beta1, s.beta2, s.eps)))
     steps = (ctypes.c_double * 3)(actor.step, critic.step, a.step)
     stats, diff = torch.empty(7), torch.empty(n_critics, B)
     rc = _lib().rk_sac_step(len(actor_sizes) - 1, (ctypes.c_int * len(actor_sizes))(*actor_sizes), *ptrs[:4],
                             len(critic_sizes) - 1, (ctypes.c_int * len(critic_sizes))(*critic_sizes), n_critics, *ptrs[4:],
-                            _ptr(critic_target), _ACTIVATION_CODES[activation], int(alpha is not None),
+                            _ptr(critic_target), _ACTIVATION_CODES[activation], int(bfloat16), int(alpha is not None),
                             _ptr(log_alpha), *(_ptr(t) for t in a[1:4]), float(target_entropy), *(_ptr(t) for t in batch),
                             B, -1.0 if max_norm is None else float(max_norm), float(tau), hyper, steps, _ptr(stats), _ptr(diff))
     if rc == -1: raise MemoryError('sac_step')
