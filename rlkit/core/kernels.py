@@ -24,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'dqn_phase',
            'AdamState', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #5815bf13
+# %% ../../nbs/core/06_kernels.ipynb #bd29684c
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -49,7 +49,15 @@ int rk_openmp(void) {        /* 1 when built with OpenMP (the large clip + Adam 
   if (par) { _Pragma("omp parallel for schedule(static)") for (int i = 0; i < (n); i++) { __VA_ARGS__ } } \
   else { for (int i = 0; i < (n); i++) { __VA_ARGS__ } }
 #define RK_MEMBERS_PARALLEL_MIN 16384
-#define RK_SPREAD_MEMBERS(E, B, N) ((E) > 1 && (long)(B) * (N) >= RK_MEMBERS_PARALLEL_MIN)
+#define RK_SPREAD_MEMBERS(E, B, N) ((E) > 1 && (long)(B) * (N) >= RK_MEMBERS_PARALLEL_MIN && rk_threads() > 1)
+
+static inline int rk_threads(void) {      /* the threads a parallel region would have (PyTorch's setting) */
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 
 static inline float act_grad(float d, float h, int act) {
   if (act == 1) return h > 0.f ? d : 0.f;
@@ -299,7 +307,7 @@ void rk_set_sgemm(void *f) { rk_sgemm = (rk_sgemm_fn)f; }
 typedef int (*rk_local_threads_fn)(int);
 static rk_local_threads_fn rk_blas_local = 0;
 void rk_set_blas_local(void *f) { rk_blas_local = (rk_local_threads_fn)f; }
-#define RK_MEMBERS_IN_PARALLEL(E) ((E) > 1 && rk_blas_local)
+#define RK_MEMBERS_IN_PARALLEL(E) ((E) > 1 && rk_blas_local && rk_threads() > 1)
 
 /* row-major C[M,N] = op(A) op(B); ta: A is stored [K,M] (its transpose is used), tb: B is stored [N,K] */
 static void gemm_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
