@@ -18,7 +18,8 @@ from ..core import kernels
 __all__ = ['ACTIVATIONS', 'NATIVE_MAX_ACTIVATIONS', 'NATIVE_ADAM_MAX', 'mlp', 'SmallCNN', 'encoder', 'categorical_log_prob',
            'categorical_entropy', 'gaussian_log_prob', 'gaussian_entropy', 'squashed_gaussian_sample',
            'SquashedGaussianHead', 'ActorCritic', 'sample_categorical', 'sample_categorical_numpy', 'FlatParameters',
-           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step', 'step_optimizer']
+           'FusedActorCritic', 'FusedMLP', 'QNetwork', 'make_adam', 'optimizer_step', 'clip_and_step',
+           'plain_fused_adam', 'native_adam_state', 'step_optimizer']
 
 # %% ../../nbs/agents/02_networks.ipynb #8d2ae5ca
 ACTIVATIONS: dict[str, type[nn.Module]] = {'tanh': nn.Tanh, 'relu': nn.ReLU}
@@ -643,7 +644,7 @@ class QNetwork(nn.Module):
         if q is None: return None
         return q if not self.k else q.reshape(len(q), self.n_actions, self.k)
 
-# %% ../../nbs/agents/02_networks.ipynb #e825860b
+# %% ../../nbs/agents/02_networks.ipynb #682d9073
 def make_adam(params, lr:float, eps:float=1e-8)->torch.optim.Adam:
     "Adam with the fused kernel where the parameters' device supports it (CPU and CUDA do), else the default one."
     params = list(params)
@@ -689,13 +690,28 @@ def _single_fused_adam(opt:torch.optim.Optimizer)->bool:
 
 NATIVE_ADAM_MAX = 32_768      # parameters: up to this many, the clip and Adam step run in one native kernel (see above)
 
+def plain_fused_adam(opt:torch.optim.Optimizer, p:Tensor)->bool:
+    "True when `opt` is a fused Adam over `p` alone without weight decay or maximisation: what the native kernels implement."
+    if not _single_fused_adam(opt): return False
+    g = opt.param_groups[0]
+    return g['params'][0] is p and not g['weight_decay'] and not g['maximize']
+
+def native_adam_state(opt:torch.optim.Optimizer, p:Tensor)->kernels.AdamState|None:
+    "`p` with its gradient and `opt`'s state and hyperparameters as the native kernels take them; None unless `plain_fused_adam` and the state exists."
+    st = opt.state.get(p)
+    if not st or not plain_fused_adam(opt, p): return None
+    g = opt.param_groups[0]
+    return kernels.AdamState(p.data, p.grad, st['exp_avg'], st['exp_avg_sq'], float(st['step']), g['lr'], g['betas'][0],
+                             g['betas'][1], g['eps'])
+
 def _native_clip_adam(opt:torch.optim.Optimizer, params:list[Tensor], max_grad_norm:float|None)->Tensor|None:
     "Clip and Adam step in one native kernel for a small fused Adam over one float32 CPU vector with state; None where it does not apply."
-    if len(params) != 1 or params[0].numel() > NATIVE_ADAM_MAX or not _single_fused_adam(opt): return None
-    g = opt.param_groups[0]; p = g['params'][0]; st = opt.state.get(p)
-    if (p is not params[0] or not st or p.device.type != 'cpu' or p.dtype != torch.float32 or p.grad is None
-            or p.grad.is_sparse or not p.grad.is_contiguous() or g['weight_decay'] or g['maximize']
-            or not kernels.native_available()): return None
+    if len(params) != 1: return None
+    p = params[0]
+    if p.numel() > NATIVE_ADAM_MAX or not opt.state.get(p) or not plain_fused_adam(opt, p): return None
+    if (p.device.type != 'cpu' or p.dtype != torch.float32 or p.grad is None or p.grad.is_sparse
+            or not p.grad.is_contiguous() or not kernels.native_available()): return None
+    g, st = opt.param_groups[0], opt.state[p]
     with torch.no_grad():
         st['step'].add_(1)
         norm = kernels.clip_adam_(p.data, p.grad, st['exp_avg'], st['exp_avg_sq'], float(st['step']), g['lr'],

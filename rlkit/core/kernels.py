@@ -21,8 +21,8 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
            'blas_available', 'set_native', 'thin_forward', 'thin_weight_grad', 'activation_grad_bias_',
-           'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'dqn_phase',
-           'AdamState', 'sac_step']
+           'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'AdamState',
+           'dqn_phase', 'sac_step']
 
 # %% ../../nbs/core/06_kernels.ipynb #bd29684c
 C_SOURCE = r'''
@@ -926,8 +926,24 @@ def clip_adam_(param:Tensor, # flat parameters, updated in place
     return _lib().rk_clip_adam(_ptr(param), _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), n,
                                -1.0 if max_norm is None else float(max_norm), float(step), lr, beta1, beta2, eps)
 
-# %% ../../nbs/core/06_kernels.ipynb #9bec6928
-def dqn_phase(flat:Tensor, grad:Tensor, exp_avg:Tensor, exp_avg_sq:Tensor, # [P] parameters (updated in place), gradient buffer, Adam moments
+# %% ../../nbs/core/06_kernels.ipynb #4d94f6a6
+class AdamState(NamedTuple):
+    "A flat parameter vector with its gradient buffer and Adam state, as the native steps take it."
+    param:Tensor; grad:Tensor; exp_avg:Tensor; exp_avg_sq:Tensor
+    step:float; lr:float; beta1:float; beta2:float; eps:float
+
+def _mlp_size(sizes:list[int], members:int=1)->int: return members * sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+def _adam_args(s:AdamState, sizes:list[int], members:int, name:str, caller:str)->list:
+    "The four vectors' addresses, after checking they are float32, contiguous and as long as the widths need."
+    n = _mlp_size(sizes, members)
+    if not (s.param.numel() == s.grad.numel() == s.exp_avg.numel() == s.exp_avg_sq.numel() == n):
+        raise ValueError(f"{caller}: the {name}'s widths {list(sizes)} ({members} member(s)) need {n} parameters; got "
+                         f"{s.param.numel()}, gradient {s.grad.numel()}, moments {s.exp_avg.numel()} and {s.exp_avg_sq.numel()}")
+    _check(s.param, s.grad, s.exp_avg, s.exp_avg_sq)
+    return [_ptr(s.param), _ptr(s.grad), _ptr(s.exp_avg), _ptr(s.exp_avg_sq)]
+
+def dqn_phase(adam:AdamState, # the network's flat parameters (updated in place), gradient buffer and Adam state
               sizes:list[int], # the MLP's widths, input first: its flat layout is w0 [in, out], b0 [out], w1, b1, ...
               activation:str, # 'relu' or 'tanh'
               obs:Tensor, # [k * B, sizes[0]] the phase's observations, minibatch after minibatch
@@ -936,52 +952,32 @@ def dqn_phase(flat:Tensor, grad:Tensor, exp_avg:Tensor, exp_avg_sq:Tensor, # [P]
               batch_size:int, # B
               huber:bool, # Huber loss (else squared)
               max_norm:float|None, # gradient-norm clip (None: none)
-              step:float, # Adam's step count before the phase
-              lr:float, beta1:float, beta2:float, eps:float,
              )->tuple[Tensor, Tensor, Tensor]:
     "DQN's k gradient steps in one native call; returns q of the taken actions `[k * B]`, q - target `[k * B]` and the norms `[k]`."
     n_layers = len(sizes) - 1
     if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
     if not 2 <= n_layers <= 15: raise ValueError(f"dqn_phase takes 2 to 15 layers, got {n_layers}")
-    n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-    if not (flat.numel() == grad.numel() == exp_avg.numel() == exp_avg_sq.numel() == n):
-        raise ValueError(f"dqn_phase: widths {list(sizes)} need {n} parameters; got {flat.numel()}, gradient "
-                         f"{grad.numel()}, moments {exp_avg.numel()} and {exp_avg_sq.numel()}")
+    ptrs = _adam_args(adam, sizes, 1, 'network', 'dqn_phase')
     rows = actions.numel()
     if rows % batch_size or obs.shape != (rows, sizes[0]) or targets.numel() != rows or actions.dtype != torch.int64:
         raise ValueError(f"dqn_phase: observations [k * {batch_size}, {sizes[0]}], int64 actions and targets of k * "
                          f"{batch_size} rows expected, got {tuple(obs.shape)}, {actions.dtype} {tuple(actions.shape)}, "
                          f"{tuple(targets.shape)}")
     obs, actions, targets = obs.contiguous(), actions.contiguous(), targets.contiguous()
-    _check(flat, grad, exp_avg, exp_avg_sq, obs, targets)
+    _check(obs, targets)
     if not blas_available(): raise RuntimeError("dqn_phase needs PyTorch's BLAS (see blas_available)")
     k = rows // batch_size
     q, diff, norms = torch.empty(rows), torch.empty(rows), torch.empty(k)
-    rc = _lib().rk_dqn_phase(n_layers, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation], _ptr(flat),
-                             _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), n, _ptr(obs), _ptr(actions), _ptr(targets), k,
-                             batch_size, int(huber), -1.0 if max_norm is None else float(max_norm), float(step), lr,
-                             beta1, beta2, eps, _ptr(q), _ptr(diff), _ptr(norms))
+    rc = _lib().rk_dqn_phase(n_layers, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation], *ptrs,
+                             adam.param.numel(), _ptr(obs), _ptr(actions), _ptr(targets), k, batch_size, int(huber),
+                             -1.0 if max_norm is None else float(max_norm), float(adam.step), adam.lr, adam.beta1,
+                             adam.beta2, adam.eps, _ptr(q), _ptr(diff), _ptr(norms))
     if rc == -4: raise ValueError(f"dqn_phase: actions must lie in 0..{sizes[-1] - 1}")
     if rc == -1: raise MemoryError('dqn_phase')
     if rc: raise RuntimeError(f"dqn_phase failed ({rc})")
     return q, diff, norms
 
-# %% ../../nbs/core/06_kernels.ipynb #683442d4
-class AdamState(NamedTuple):
-    "A flat parameter vector with its gradient buffer and Adam state, as the native steps take it."
-    param:Tensor; grad:Tensor; exp_avg:Tensor; exp_avg_sq:Tensor
-    step:float; lr:float; beta1:float; beta2:float; eps:float
-
-def _mlp_size(sizes:list[int], members:int=1)->int: return members * sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-
-def _adam_args(s:AdamState, sizes:list[int], members:int, name:str)->list:
-    n = _mlp_size(sizes, members)
-    if not (s.param.numel() == s.grad.numel() == s.exp_avg.numel() == s.exp_avg_sq.numel() == n):
-        raise ValueError(f"sac_step: the {name}'s widths {list(sizes)} ({members} member(s)) need {n} parameters; got "
-                         f"{s.param.numel()}, gradient {s.grad.numel()}, moments {s.exp_avg.numel()} and {s.exp_avg_sq.numel()}")
-    _check(s.param, s.grad, s.exp_avg, s.exp_avg_sq)
-    return [_ptr(s.param), _ptr(s.grad), _ptr(s.exp_avg), _ptr(s.exp_avg_sq)]
-
+# %% ../../nbs/core/06_kernels.ipynb #d8453ea7
 def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
              critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
              critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
@@ -998,6 +994,8 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
     if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
     if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
         raise ValueError(f"sac_step takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
+    if obs.dim() != 2 or action.dim() != 2:
+        raise ValueError(f"sac_step: obs and action must be shaped [B, width], got {list(obs.shape)} and {list(action.shape)}")
     B, o = obs.shape
     d = action.shape[-1]
     if (actor_sizes[0], actor_sizes[-1], critic_sizes[0], critic_sizes[-1]) != (o, 2 * d, o + d, 1):
@@ -1008,7 +1006,7 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
     for name, (t, shape) in shapes.items():
         if tuple(t.shape) != shape: raise ValueError(f"sac_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
     batch = [t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
-    ptrs = _adam_args(actor, actor_sizes, 1, 'actor') + _adam_args(critic, critic_sizes, n_critics, 'critic')
+    ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'sac_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'sac_step')
     if critic_target.numel() != critic.param.numel(): raise ValueError("sac_step: the target critics' size differs from the critics'")
     a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, 0.0, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
     if log_alpha.numel() != 1 or any(t.numel() != 1 for t in a[:4]): raise ValueError("sac_step: log_alpha and its state are one number each")
