@@ -72,7 +72,7 @@ def squashed_gaussian(out:Tensor, # [B, 2d]: the means, then the unclipped log s
     log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
     return *squashed_gaussian_sample(mu, log_std, noise), log_std
 
-# %% ../../nbs/agents/05_sac.ipynb #7cf3cd6a
+# %% ../../nbs/agents/05_sac.ipynb #8e88a3c4
 class SAC(_ActorCriticOffPolicy):
     "Soft actor-critic with an ensemble of critics and automatic entropy tuning."
     stat_names = ('loss/critic', 'loss/actor', 'loss/alpha', 'q_mean', 'entropy', 'alpha', 'grad_norm/critic')
@@ -124,13 +124,11 @@ class SAC(_ActorCriticOffPolicy):
     def _step_is_native(self, b:dict)->bool:
         "Whether `kernels.sac_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
         if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and b['obs'].dtype == torch.float32): return False
-        half = self.matmul_dtype is torch.bfloat16
-        if half and max(self.actor.sizes[0], self.critic.sizes[0], self.actor.sizes[-1]) >= 16: return False
         pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
         if self.auto_alpha: pairs.append((self.optimizers['alpha'], self.log_alpha))
         if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
         return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(b['obs'], 0)
-                and self.critic._native(b['obs'], 0) and kernels.blas_available(half))
+                and self.critic._native(b['obs'], 0) and kernels.blas_available())
 
     def _native_step(self, b:dict, noise:Tensor)->Tensor:
         "`_fused_step` in one native call (`kernels.sac_step`); the same statistics."

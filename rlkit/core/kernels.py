@@ -20,11 +20,11 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
-           'blas_available', 'set_native', 'thin_forward', 'thin_weight_grad', 'activation_grad_bias_',
-           'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads', 'clip_adam_', 'AdamState',
-           'dqn_phase', 'sac_step']
+           'blas_available', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
+           'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
+           'clip_adam_', 'AdamState', 'dqn_phase', 'bf16_matmul', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #bd29684c
+# %% ../../nbs/core/06_kernels.ipynb #5580587a
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -325,54 +325,170 @@ static void gemm_rm(int ta, int tb, int M, int N, int K, const float *A, const f
   rk_sgemm(&opa, &opb, &n, &m, &k, &one, B, &ldb, A, &lda, &zero, C, &n);
 }
 
-/* bfloat16 products with float32 results: MKL's cblas_gemm_bf16bf16f32 (row-major), handed over by `rk_set_gemm_bf16`.
-   float32 is rounded to bfloat16 to nearest even, as PyTorch does; a NaN stays a NaN. */
-typedef void (*rk_gemm_bf16_fn)(int, int, int, int, int, int, float, const uint16_t *, int, const uint16_t *, int,
-                                float, float *, int);
-static rk_gemm_bf16_fn rk_gemm_bf16 = 0;
-void rk_set_gemm_bf16(void *f) { rk_gemm_bf16 = (rk_gemm_bf16_fn)f; }
-
+/* ---- bfloat16 products with float32 accumulation and results, rlkit's own ----
+   Both operands are read in float32, rounded to bfloat16 (to nearest even) while they are packed, and multiplied with
+   AVX512-BF16's pair dot product (vdpbf16ps: C[i,j] += A[i,k] B[k,j] + A[i,k+1] B[k+1,j], in float32). The packed
+   layouts put a pair of k next to each other: A as 32-bit words (A[i,k], A[i,k+1]) that one instruction broadcasts,
+   B in panels of 32 columns, [k/2][32 columns][the pair], two vector loads per pair of k. An 8-row by 32-column block
+   of C stays in 16 registers over all of k. (MKL's gemm_bf16bf16f32 does not take this path on AMD CPUs; the products
+   here run at about twice MKL's float32 rate.) Where the CPU lacks AVX512-BF16, the operands are rounded to bfloat16
+   values in float32 and multiplied by the BLAS: the same arithmetic (a product of two bfloat16 is exact in float32),
+   only slower. */
 static inline uint16_t to_bf16(float f) {
   uint32_t u; memcpy(&u, &f, 4);
   if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
   return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-static void to_bf16_array(const float *restrict x, uint16_t *restrict y, long n) {
-  const int T = n_chunks(n);
-  RK_FOR(T > 1, t, T, for (long i = n * t / T; i < n * (t + 1) / T; i++) y[i] = to_bf16(x[i]);)
+static _Thread_local void *rk_pack_space = 0;      /* each thread's packing buffer, grown as needed, kept */
+static _Thread_local size_t rk_pack_bytes = 0;
+static void *pack_space(size_t bytes) {
+  if (bytes > rk_pack_bytes) {
+    free(rk_pack_space);
+    rk_pack_bytes = (bytes + 4095) & ~(size_t)4095;
+    rk_pack_space = aligned_alloc(64, rk_pack_bytes);
+    if (!rk_pack_space) rk_pack_bytes = 0;
+  }
+  return rk_pack_space;
 }
 
-/* row-major C[M,N] = op(A) op(B) in bfloat16 with float32 accumulation and result (ta, tb as gemm_rm) */
-static void gemm_bf16_rm(int ta, int tb, int M, int N, int K, const uint16_t *A, const uint16_t *B, float *C) {
-  const int lda = ta ? M : K, ldb = tb ? K : N;
-#ifdef _OPENMP
-  if (rk_blas_local && omp_in_parallel()) {
-    const int previous = rk_blas_local(1);
-    rk_gemm_bf16(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, N);
-    rk_blas_local(previous);
-    return;
+#if defined(__AVX512BF16__) && defined(__AVX512BW__)
+#define RK_BF16_NATIVE 1
+#include <immintrin.h>
+#define RK_MR 8
+
+/* 32 floats from x (n of them valid, the rest read as 0) as 32 bfloat16, in order */
+static inline __m512i bf16_32(const float *x, int n) {
+  const __mmask16 m0 = n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
+  const __mmask16 m1 = n >= 32 ? 0xffff : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+  return (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, x + 16), _mm512_maskz_loadu_ps(m0, x));
+}
+/* 16 pairs (x0[c], x1[c]) as 32 bfloat16 (n of the 16 valid); x1 NULL: zeros */
+static inline __m512i bf16_pairs16(const float *x0, const float *x1, int n) {
+  const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                       23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __mmask16 m = n >= 16 ? 0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
+  const __m512 a = _mm512_maskz_loadu_ps(m, x0), b = x1 ? _mm512_maskz_loadu_ps(m, x1) : _mm512_setzero_ps();
+  return _mm512_permutexvar_epi16(idx, (__m512i)_mm512_cvtne2ps_pbh(b, a));
+}
+
+/* the rows of the packed A are padded to 16 words (whole vector stores never reach the next row) */
+static inline long pad16(long n) { return (n + 15) & ~15L; }
+/* op(A) [M,K] as words: ta = 0 (A stored [M,K]): Ap[i*pad16(Kp) + kp]; ta = 1 (stored [K,M]): Ap[kp*pad16(M) + i].
+   Rows (ta = 0) or pairs of k (ta = 1) lo..hi */
+static void pack_a(int ta, int M, int K, const float *A, uint32_t *Ap, int lo, int hi) {
+  const int Kp = (K + 1) / 2;
+  if (!ta) {
+    for (int i = lo; i < hi; i++)
+      for (int k = 0; k < 2 * Kp; k += 32) _mm512_storeu_si512(Ap + i * pad16(Kp) + k / 2, bf16_32(A + (long)i * K + k, K - k));
+  } else {
+    for (int kp = lo; kp < hi; kp++) {
+      const float *r0 = A + 2L * kp * M, *r1 = 2 * kp + 1 < K ? r0 + M : 0;
+      for (int i = 0; i < M; i += 16) _mm512_storeu_si512(Ap + kp * pad16(M) + i, bf16_pairs16(r0 + i, r1 ? r1 + i : 0, M - i));
+    }
   }
+}
+/* op(B) [K,N] in panels of 32 columns: Bp[(jb*Kp + kp)*32 + c] = (B[2kp, j], B[2kp+1, j]), j = 32 jb + c (0 past N);
+   tb = 0: B stored [K,N]; tb = 1: stored [N,K]. Panels lo..hi */
+static void pack_b(int tb, int K, int N, const float *B, uint32_t *Bp, int lo, int hi) {
+  const int Kp = (K + 1) / 2;
+  for (int jb = lo; jb < hi; jb++) {
+    uint32_t *panel = Bp + (long)jb * Kp * 32;
+    const int j0 = 32 * jb;
+    if (!tb) {
+      for (int kp = 0; kp < Kp; kp++) {
+        const float *r0 = B + 2L * kp * N + j0, *r1 = 2 * kp + 1 < K ? r0 + N : 0;
+        _mm512_storeu_si512(panel + kp * 32L, bf16_pairs16(r0, r1, N - j0));
+        _mm512_storeu_si512(panel + kp * 32L + 16, bf16_pairs16(r0 + 16, r1 ? r1 + 16 : 0, N - j0 - 16));
+      }
+    } else {
+      uint32_t row[Kp + 16];
+      for (int c = 0; c < 32; c++) {
+        if (j0 + c < N) for (int k = 0; k < 2 * Kp; k += 32) _mm512_storeu_si512(row + k / 2, bf16_32(B + (long)(j0 + c) * K + k, K - k));
+        else memset(row, 0, sizeof(uint32_t) * Kp);
+        for (int kp = 0; kp < Kp; kp++) panel[kp * 32L + c] = row[kp];
+      }
+    }
+  }
+}
+/* C[rows, cols] (mr <= 8 rows, nc <= 32 columns valid) = A's mr rows (word (i, kp) at A[i*si + kp*sk]) times a panel */
+static void micro_kernel(int mr, int nc, int Kp, const uint32_t *A, long si, long sk, const uint32_t *panel, float *C, int ldc) {
+  __m512 acc[RK_MR][2];
+  for (int i = 0; i < RK_MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+#define RK_DP_ROWS(R) \
+  for (int kp = 0; kp < Kp; kp++) { \
+    const __m512bh b0 = (__m512bh)_mm512_loadu_si512(panel + kp * 32L), b1 = (__m512bh)_mm512_loadu_si512(panel + kp * 32L + 16); \
+    _Pragma("GCC unroll 8") for (int i = 0; i < (R); i++) { \
+      const __m512bh a = (__m512bh)_mm512_set1_epi32((int)A[i * si + kp * sk]); \
+      acc[i][0] = _mm512_dpbf16_ps(acc[i][0], a, b0); acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, b1); } }
+  if (mr == RK_MR) RK_DP_ROWS(RK_MR) else RK_DP_ROWS(mr)
+#undef RK_DP_ROWS
+  const __mmask16 m0 = nc >= 16 ? 0xffff : (__mmask16)((1u << nc) - 1);
+  const __mmask16 m1 = nc >= 32 ? 0xffff : nc <= 16 ? 0 : (__mmask16)((1u << (nc - 16)) - 1);
+  for (int i = 0; i < mr; i++) {
+    _mm512_mask_storeu_ps(C + (long)i * ldc, m0, acc[i][0]);
+    _mm512_mask_storeu_ps(C + (long)i * ldc + 16, m1, acc[i][1]);
+  }
+}
+/* blocks lo..hi of C (block = panel jb, rows ib*8.., numbered jb * MB + ib) */
+static void bf16_blocks(int M, int N, int Kp, const uint32_t *Ap, int ta, const uint32_t *Bp, float *C, int lo, int hi) {
+  const int MB = (M + RK_MR - 1) / RK_MR;
+  for (int t = lo; t < hi; t++) {
+    const int jb = t / MB, ib = t % MB, i0 = ib * RK_MR, mr = M - i0 < RK_MR ? M - i0 : RK_MR;
+    const uint32_t *a = ta ? Ap + i0 : Ap + i0 * pad16(Kp);
+    micro_kernel(mr, N - 32 * jb, Kp, a, ta ? 1 : pad16(Kp), ta ? pad16(M) : 1, Bp + (long)jb * Kp * 32, C + (long)i0 * N + 32 * jb, N);
+  }
+}
+/* row-major C[M,N] = op(A) op(B) (ta, tb as gemm_rm) with bfloat16 products; 0, or -1 out of memory */
+static int gemm_bf16_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+  const int Kp = (K + 1) / 2, NB = (N + 31) / 32, MB = (M + RK_MR - 1) / RK_MR;
+  const size_t a_words = (size_t)(ta ? Kp * pad16(M) : M * pad16(Kp));
+  uint32_t *Ap = pack_space(4 * (a_words + (size_t)NB * Kp * 32 + 16));
+  if (!Ap) return -1;
+  uint32_t *Bp = Ap + a_words;
+  const int T = omp_in_parallel() ? 1 : rk_threads(), a_rows = ta ? Kp : M, blocks = NB * MB;
+  RK_FOR(T > 1, t, T,
+    pack_a(ta, M, K, A, Ap, a_rows * t / T, a_rows * (t + 1) / T);
+    pack_b(tb, K, N, B, Bp, NB * t / T, NB * (t + 1) / T);)
+  RK_FOR(T > 1, t, T, bf16_blocks(M, N, Kp, Ap, ta, Bp, C, blocks * t / T, blocks * (t + 1) / T);)
+  return 0;
+}
+#else
+/* without AVX512-BF16: the operands rounded to bfloat16 values, multiplied in float32 by the BLAS */
+static int gemm_bf16_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+  const long na = (long)M * K, nb = (long)K * N;
+  float *a = pack_space(sizeof(float) * (na + nb)), *b = a + na;
+  if (!a) return -1;
+  for (long i = 0; i < na; i++) { const uint32_t u = (uint32_t)to_bf16(A[i]) << 16; memcpy(a + i, &u, 4); }
+  for (long i = 0; i < nb; i++) { const uint32_t u = (uint32_t)to_bf16(B[i]) << 16; memcpy(b + i, &u, 4); }
+  gemm_rm(ta, tb, M, N, K, a, b, C);
+  return 0;
+}
 #endif
-  rk_gemm_bf16(101, ta ? 112 : 111, tb ? 112 : 111, M, N, K, 1.f, A, lda, B, ldb, 0.f, C, N);
+int rk_bf16_native(void) {     /* 1 when bfloat16 products run on AVX512-BF16 instructions */
+#ifdef RK_BF16_NATIVE
+  return 1;
+#else
+  return 0;
+#endif
+}
+/* rk_gemm_bf16 for the tests: C = op(A) op(B) in bfloat16 as the networks compute it */
+int rk_gemm_bf16(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+  return gemm_bf16_rm(ta, tb, M, N, K, A, B, C);
 }
 
 /* ---- a fused MLP as agents/02_networks lays it out: E members, widths sizes[0..n], flat parameters
    w0 [E,in,out], b0 [E,out], w1, b1, ...; the layers as FusedMLP's native path computes them: the thin first layer
-   (fewer than 16 inputs) and the narrow last layer (fewer than 16 outputs) by the kernels above, the others by the
-   BLAS, member by member, then their bias and activation ---- */
+   (fewer than 16 inputs) and the narrow last layer (fewer than 16 outputs) by the kernels above, the others by
+   products (the BLAS, or bfloat16 products when bf16), member by member, then their bias and activation ---- */
 typedef struct {
-  int n, E, act, hmax; const int *sizes; float *p; long ow[16], ob[16], count;
-  /* bfloat16 products (NULL: float32): a bfloat16 copy of p, of the hidden activations that feed wide layers, and
-     of a gradient (set by the caller; a wide layer has at least 16 inputs and 16 outputs) */
-  uint16_t *pb, *hb[16], *db;
+  int n, E, act, hmax, bf16; const int *sizes; float *p; long ow[16], ob[16], count;
+  int *failed;                   /* set to 1 when a bfloat16 product could not get its packing memory */
 } rk_net;
 
-static int wide(const rk_net *t, int i) { return t->pb && t->sizes[i] >= 16 && t->sizes[i + 1] >= 16; }
-
-static int net_init(rk_net *t, int n, const int *sizes, int E, int act, float *p) {
+static int net_init(rk_net *t, int n, const int *sizes, int E, int act, float *p, int bf16, int *failed) {
   if (n < 2 || n > 15) return -3;
-  t->n = n; t->E = E; t->act = act; t->sizes = sizes; t->p = p; t->hmax = 0; t->pb = 0; t->db = 0;
+  t->n = n; t->E = E; t->act = act; t->sizes = sizes; t->p = p; t->hmax = 0; t->bf16 = bf16; t->failed = failed;
   long off = 0;
   for (int i = 0; i < n; i++) {
     t->ow[i] = off; off += (long)E * sizes[i] * sizes[i + 1]; t->ob[i] = off; off += (long)E * sizes[i + 1];
@@ -382,13 +498,22 @@ static int net_init(rk_net *t, int n, const int *sizes, int E, int act, float *p
   return 0;
 }
 
-/* layer i of member e by the BLAS, then its bias and (ReLU) activation */
+/* one of layer i's products (row-major, ta/tb as gemm_rm): in bfloat16 when the network asks for it and the layer is
+   wide (at least 16 inputs and 16 outputs, as FusedMLP's matmul_dtype) */
+static void net_gemm(const rk_net *t, int i, int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
+  if (!t->bf16 || t->sizes[i] < 16 || t->sizes[i + 1] < 16) { gemm_rm(ta, tb, M, N, K, A, B, C); return; }
+  if (gemm_bf16_rm(ta, tb, M, N, K, A, B, C)) {
+    #pragma omp atomic write
+    *t->failed = 1;
+  }
+}
+
+/* layer i of member e by a product, then its bias and (ReLU) activation */
 static void dense_forward_member(const rk_net *t, int i, int e, const float *x, long xs, int B, float **h, float *z) {
   const int K = t->sizes[i], N = t->sizes[i + 1], hidden = i < t->n - 1;
   const float *in = i == 0 ? x + e * xs : h[i] + (long)e * B * K, *be = t->p + t->ob[i] + (long)e * N;
   float *ze = z + (long)e * B * N;
-  if (wide(t, i)) gemm_bf16_rm(0, 0, B, N, K, t->hb[i] + (long)e * B * K, t->pb + t->ow[i] + (long)e * K * N, ze);
-  else gemm_rm(0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
+  net_gemm(t, i, 0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
   for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) zr[c] += be[c]; }
   if (hidden && t->act == 1) for (long j = 0; j < (long)B * N; j++) ze[j] = ze[j] > 0.f ? ze[j] : 0.f;
 }
@@ -405,9 +530,8 @@ static int net_forward(const rk_net *t, const float *x, long xs, int B, float **
     else if (!hidden && N < 16) { if (rk_narrow_forward(h[i], W, b, z, E, B, K, N)) return -1; }
     else RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E, dense_forward_member(t, i, e, x, xs, B, h, z);)
     if (hidden && t->act == 2) for (long j = 0; j < (long)E * B * N; j++) z[j] = tanhf(z[j]);
-    if (hidden && wide(t, i + 1)) to_bf16_array(z, t->hb[i + 1], (long)E * B * N);   /* the next product's input */
   }
-  return 0;
+  return *t->failed ? -1 : 0;
 }
 
 /* a wide last layer's backward for member e: weight and bias gradients, and the gradient of its input into d */
@@ -416,10 +540,10 @@ static void dense_last_backward_member(const rk_net *t, int e, int B, float **h,
   const int n = t->n, M = t->sizes[n], H = t->sizes[n - 1];
   const float *de = d_out + (long)e * B * M;
   float *gb = g + t->ob[n - 1] + (long)e * M;
-  if (weight_grad) gemm_rm(1, 0, H, M, B, h[n - 1] + (long)e * B * H, de, g + t->ow[n - 1] + (long)e * H * M);
+  if (weight_grad) net_gemm(t, n - 1, 1, 0, H, M, B, h[n - 1] + (long)e * B * H, de, g + t->ow[n - 1] + (long)e * H * M);
   for (int c = 0; c < M; c++) gb[c] = 0.f;
   for (long r = 0; r < B; r++) for (int c = 0; c < M; c++) gb[c] += de[r * M + c];
-  gemm_rm(0, 1, B, H, M, de, t->p + t->ow[n - 1] + (long)e * H * M, d + (long)e * B * H);
+  net_gemm(t, n - 1, 0, 1, B, H, M, de, t->p + t->ow[n - 1] + (long)e * H * M, d + (long)e * B * H);
 }
 
 /* backpropagate d_out [E,B,M] through the pass net_forward(x, xs, B, h) made: the bias gradients, and the weight
@@ -438,32 +562,19 @@ static int net_backward(const rk_net *t, const float *x, long xs, int B, float *
   }
   for (int i = n - 2; i >= 0; i--) {        /* d: the gradient of layer i's output before its activation */
     const int K = t->sizes[i], N = t->sizes[i + 1];
-    if (wide(t, i)) {                        /* bfloat16: d rounded once for both products */
-      to_bf16_array(d, t->db, (long)E * B * N);
-      if (weight_grad) {
-        RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
-          gemm_bf16_rm(1, 0, K, N, B, t->hb[i] + (long)e * B * K, t->db + (long)e * B * N, g + t->ow[i] + (long)e * K * N);)
-      }
-      if (i == 0 && !d_in) break;
-      float *dst = i ? spare : d_in;
-      RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
-        gemm_bf16_rm(0, 1, B, K, N, t->db + (long)e * B * N, t->pb + t->ow[i] + (long)e * K * N, dst + (long)e * B * K);)
-      if (i) { rk_activation_grad_bias(spare, h[i], g + t->ob[i - 1], E, B, K, act); float *s = d; d = spare; spare = s; }
-      continue;
-    }
     if (weight_grad) {
       if (i == 0 && K < 16) rk_thin_weight_grad(x, xs, d, g + t->ow[0], E, B, K, N);
       else RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
-                  gemm_rm(1, 0, K, N, B, i == 0 ? x + e * xs : h[i] + (long)e * B * K, d + (long)e * B * N,
-                          g + t->ow[i] + (long)e * K * N);)
+                  net_gemm(t, i, 1, 0, K, N, B, i == 0 ? x + e * xs : h[i] + (long)e * B * K, d + (long)e * B * N,
+                           g + t->ow[i] + (long)e * K * N);)
     }
     if (i == 0 && !d_in) break;
     float *dst = i ? spare : d_in;
     RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E,
-           gemm_rm(0, 1, B, K, N, d + (long)e * B * N, p + t->ow[i] + (long)e * K * N, dst + (long)e * B * K);)
+           net_gemm(t, i, 0, 1, B, K, N, d + (long)e * B * N, p + t->ow[i] + (long)e * K * N, dst + (long)e * B * K);)
     if (i) { rk_activation_grad_bias(spare, h[i], g + t->ob[i - 1], E, B, K, act); float *s = d; d = spare; spare = s; }
   }
-  return 0;
+  return *t->failed ? -1 : 0;
 }
 
 /* activation buffers h[1..n-1] of E*B*hmax floats each, carved from *w (which moves on) */
@@ -483,7 +594,8 @@ int rk_dqn_phase(int n, const int *sizes, int act, float *p, float *g, float *m,
                  float *q_out, float *diff_out, float *norm_out) {
   if (!rk_sgemm) return -2;
   rk_net net;
-  if (net_init(&net, n, sizes, 1, act, p) || net.count != n_params) return -3;
+  int failed = 0;
+  if (net_init(&net, n, sizes, 1, act, p, 0, &failed) || net.count != n_params) return -3;
   const int A = sizes[n];
   for (long i = 0; i < (long)k * B; i++) if (actions[i] < 0 || actions[i] >= A) return -4;
   float *work = malloc(sizeof(float) * ((size_t)B * net.hmax * (n + 1) + (size_t)B * A * 2)), *w = work, *h[16];
@@ -526,11 +638,11 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
                 const double *opt, const double *steps, float *stats, float *diff) {
   if (!rk_sgemm) return -2;
   rk_net actor, critic, target;
-  if (net_init(&actor, an, asizes, 1, act, ap) || net_init(&critic, cn, csizes, E, act, cp)
-      || net_init(&target, cn, csizes, E, act, tp)) return -3;
+  int failed = 0;
+  if (net_init(&actor, an, asizes, 1, act, ap, bf16, &failed) || net_init(&critic, cn, csizes, E, act, cp, bf16, &failed)
+      || net_init(&target, cn, csizes, E, act, tp, bf16, &failed)) return -3;
   const int o = asizes[0], dd = asizes[an] / 2, oa = csizes[0];
   if (asizes[an] != 2 * dd || oa != o + dd || csizes[cn] != 1) return -3;
-  if (bf16 && (!rk_gemm_bf16 || o >= 16 || oa >= 16 || 2 * dd >= 16)) return bf16 && !rk_gemm_bf16 ? -2 : -3;
   const long R = 2L * B, dmax = (long)E * B * critic.hmax > R * actor.hmax ? (long)E * B * critic.hmax : R * actor.hmax;
   float *work = malloc(sizeof(float) * ((size_t)R * actor.hmax * (an - 1) + (size_t)E * B * critic.hmax * (cn - 1)
                                         + 2 * dmax + R * o + R * 2 * dd + 4 * R * dd + (size_t)B * oa
@@ -554,19 +666,6 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   float *scratch = w;                              /* gradients the critics' input backward computes on the way */
   int rc = 0;
   const float fB = (float)B;
-  uint16_t *half = 0;              /* bfloat16 products: the weights' copies, the activations and a gradient */
-  if (bf16) {
-    const long ha_n = R * actor.hmax, hc_n = (long)E * B * critic.hmax;
-    half = malloc(sizeof(uint16_t) * (actor.count + 2 * critic.count + ha_n * (an - 1) + hc_n * (cn - 1) + dmax));
-    if (!half) { rc = -1; goto done; }
-    uint16_t *hw = half;
-    actor.pb = hw; hw += actor.count; critic.pb = hw; hw += critic.count; target.pb = hw; hw += critic.count;
-    for (int i = 1; i < an; i++) { actor.hb[i] = hw; hw += ha_n; }
-    for (int i = 1; i < cn; i++) { critic.hb[i] = target.hb[i] = hw; hw += hc_n; }
-    actor.db = critic.db = target.db = hw;
-    to_bf16_array(ap, actor.pb, actor.count); to_bf16_array(cp, critic.pb, critic.count);
-    to_bf16_array(tp, target.pb, critic.count);
-  }
   /* the actor on s and s', then the squashed Gaussian sample (agents/02_networks, squashed_gaussian_sample) */
   memcpy(xa, obs, sizeof(float) * B * o); memcpy(xa + (long)B * o, next_obs, sizeof(float) * B * o);
   if ((rc = net_forward(&actor, xa, 0, 2 * B, ha, aout))) goto done;
@@ -623,7 +722,6 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   }
   if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
   const float cnorm = (float)rk_clip_adam(cp, cg, cm, cv, critic.count, max_norm, steps[1] + 1, opt[4], opt[5], opt[6], opt[7]);
-  if (bf16) to_bf16_array(cp, critic.pb, critic.count);          /* the updated critics, as the next pass uses them */
   /* the actor's loss: alpha log pi - min_e Q_e(s, a~pi), through the critics just updated */
   for (int r = 0; r < B; r++) memcpy(xc + (long)r * oa + o, a + (long)r * dd, sizeof(float) * dd);
   if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
@@ -659,17 +757,16 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
 done:
-  free(half);
   free(work);
   return rc;
 }
 '''
 
-# %% ../../nbs/core/06_kernels.ipynb #1835b6f3
+# %% ../../nbs/core/06_kernels.ipynb #ce301d3d
 CFLAGS = ('-O3', '-march=native', '-fopenmp', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared')
 SERIAL_CFLAGS = tuple('-fopenmp-simd' if f == '-fopenmp' else f for f in CFLAGS)    # where OpenMP is not to be had
 _ACTIVATION_CODES = {None: 0, 'none': 0, 'relu': 1, 'tanh': 2}
-_state = {'lib': None, 'tried': False, 'error': None, 'blas': False, 'blas_bf16': False,
+_state = {'lib': None, 'tried': False, 'error': None, 'blas': False,
           'enabled': os.environ.get('RLKIT_NATIVE', '1').strip().lower() not in ('0', 'false', 'no', 'off')}
 
 def _cpu_fingerprint()->str:
@@ -684,7 +781,7 @@ def kernel_cache_dir()->Path:
     root = os.environ.get('RLKIT_CACHE_DIR') or os.path.join(os.path.expanduser('~'), '.cache', 'rlkit')
     return Path(root) / 'kernels'
 
-# %% ../../nbs/core/06_kernels.ipynb #af4c76c6
+# %% ../../nbs/core/06_kernels.ipynb #352c06d9
 def _compile(cc:str, target:Path)->None:
     "Compile `C_SOURCE` with `cc` into `target` (through a temporary file renamed into place); without OpenMP where it fails with it."
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -711,7 +808,8 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_clip_adam.restype = D
     lib.rk_set_sgemm.argtypes, lib.rk_set_sgemm.restype = [P], None
     lib.rk_set_blas_local.argtypes, lib.rk_set_blas_local.restype = [P], None
-    lib.rk_set_gemm_bf16.argtypes, lib.rk_set_gemm_bf16.restype = [P], None
+    lib.rk_gemm_bf16.argtypes, lib.rk_gemm_bf16.restype = [I, I, I, I, I, P, P, P], I
+    lib.rk_bf16_native.restype = I
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
                                 P, P, P, P, P, P, P, I, D, D, P, P, P, P]
@@ -737,7 +835,6 @@ def build_library(cache_dir:Path|None=None, # default: `kernel_cache_dir()`
     try: lib = _declare(ctypes.CDLL(str(target)))
     except OSError as e: raise RuntimeError(f"could not load {target}: {e}") from e
     lib.rk_set_sgemm(_torch_sgemm()); lib.rk_set_blas_local(_torch_symbol('MKL_Set_Num_Threads_Local'))
-    lib.rk_set_gemm_bf16(_torch_symbol('cblas_gemm_bf16bf16f32'))
     return lib
 
 def _torch_symbol(name:str)->int|None:
@@ -748,7 +845,7 @@ def _torch_symbol(name:str)->int|None:
 
 def _torch_sgemm()->int|None: return _torch_symbol('sgemm_')
 
-# %% ../../nbs/core/06_kernels.ipynb #78b14b27
+# %% ../../nbs/core/06_kernels.ipynb #3867c419
 def native_library()->ctypes.CDLL|None:
     "The kernels, built on first use; None when switched off (`RLKIT_NATIVE=0`, `set_native`) or when they cannot be built (warned once)."
     if not _state['enabled']: return None
@@ -756,7 +853,7 @@ def native_library()->ctypes.CDLL|None:
         _state['tried'] = True
         try:
             _state['lib'] = build_library()
-            _state['blas'], _state['blas_bf16'] = _torch_sgemm() is not None, _torch_symbol('cblas_gemm_bf16bf16f32') is not None
+            _state['blas'] = _torch_sgemm() is not None
         except (RuntimeError, OSError, subprocess.SubprocessError) as e:
             _state['error'] = str(e)
             warnings.warn(f"rlkit's native kernels are not available ({e}); the networks use their PyTorch path, "
@@ -767,10 +864,13 @@ def native_available()->bool:
     "True when the kernels are loaded (building them on first call)."
     return native_library() is not None
 
-def blas_available(bfloat16:bool=False, # also its bfloat16 products with float32 results (MKL's `gemm_bf16bf16f32`)
-                  )->bool:
+def blas_available()->bool:
     "True when the kernels are loaded and have PyTorch's BLAS for their own products (`dqn_phase` and `sac_step` need it)."
-    return native_library() is not None and _state['blas'] and (not bfloat16 or _state['blas_bf16'])
+    return native_library() is not None and _state['blas']
+
+def bf16_products_native()->bool:
+    "True when the kernels' bfloat16 products run on the CPU's AVX512-BF16 instructions (else they are rounded and multiplied in float32: the same numbers, slower)."
+    return native_library() is not None and bool(native_library().rk_bf16_native())
 
 def set_native(enabled:bool)->bool:
     "Switch the native kernels on or off for this process (the networks then take their PyTorch path); returns the previous setting."
@@ -977,7 +1077,23 @@ def dqn_phase(adam:AdamState, # the network's flat parameters (updated in place)
     if rc: raise RuntimeError(f"dqn_phase failed ({rc})")
     return q, diff, norms
 
-# %% ../../nbs/core/06_kernels.ipynb #d8453ea7
+# %% ../../nbs/core/06_kernels.ipynb #112762ae
+def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contiguous [K, M]
+                b:Tensor, # [K, N] float32: contiguous, or the `.T` of a contiguous [N, K]
+               )->Tensor:
+    "`a @ b` with both operands rounded to bfloat16, float32 sums and result [M, N]: the products of `sac_step(bfloat16=True)`."
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"bf16_matmul takes [M, K] and [K, N] matrices, got {list(a.shape)} and {list(b.shape)}")
+    if a.dtype != torch.float32 or b.dtype != torch.float32 or a.device.type != 'cpu' or b.device.type != 'cpu':
+        raise ValueError("bf16_matmul takes float32 CPU tensors")
+    layout = lambda t: (0, t) if t.is_contiguous() else (1, t.T.contiguous() if not t.T.is_contiguous() else t.T)
+    (ta, a_), (tb, b_) = layout(a), layout(b)
+    (M, K), N = a.shape, b.shape[1]
+    out = torch.empty(M, N)
+    if M and N and _lib().rk_gemm_bf16(ta, tb, M, N, K, _ptr(a_), _ptr(b_), _ptr(out)): raise MemoryError('bf16_matmul')
+    return out
+
+# %% ../../nbs/core/06_kernels.ipynb #847a7ed8
 def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
              critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
              critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
@@ -1011,9 +1127,7 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
     a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, 0.0, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
     if log_alpha.numel() != 1 or any(t.numel() != 1 for t in a[:4]): raise ValueError("sac_step: log_alpha and its state are one number each")
     _check(critic_target, *a[:4], *batch)
-    if not blas_available(bfloat16): raise RuntimeError(f"sac_step needs PyTorch's BLAS{' with bfloat16 products' if bfloat16 else ''} (see blas_available)")
-    if bfloat16 and max(o, o + d, 2 * d) >= 16:
-        raise ValueError("sac_step with bfloat16 takes thin first layers and narrow last layers (fewer than 16 inputs and outputs)")
+    if not blas_available(): raise RuntimeError("sac_step needs PyTorch's BLAS (see blas_available)")
     hyper = (ctypes.c_double * 12)(*(v for s in (actor, critic, a) for v in (s.lr, s.beta1, s.beta2, s.eps)))
     steps = (ctypes.c_double * 3)(actor.step, critic.step, a.step)
     stats, diff = torch.empty(7), torch.empty(n_critics, B)
