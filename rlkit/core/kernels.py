@@ -22,9 +22,9 @@ from torch import Tensor
 __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
            'blas_available', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
-           'clip_adam_', 'AdamState', 'dqn_phase', 'bf16_matmul', 'sac_step']
+           'clip_adam_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #5580587a
+# %% ../../nbs/core/06_kernels.ipynb #721331ab
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -615,6 +615,42 @@ int rk_dqn_phase(int n, const int *sizes, int act, float *p, float *g, float *m,
   return rc;
 }
 
+/* ---- a uniform replay minibatch (agents/01_replay, ReplayBuffer.sample) in one pass: for each drawn (step t, env e),
+   the n-step return and discount over the window that stops at an episode's end or the newest step, and the rows of
+   obs (at t), action (at t) and next_obs (at the window's last step), copied as bytes (any dtype). The float32
+   arithmetic is PyTorch's, operation by operation (each product rounded before it is added), so the two paths give
+   the same bits. terminated/truncated: one byte each (torch.bool). Returns 0; -1 (nothing written) for a step below 0
+   or an env outside 0..N-1. ---- */
+int rk_replay_gather(int B, const int64_t *t, const int64_t *e, int64_t steps, int64_t capacity, int N, int n_step,
+                      double gamma, const float *reward, const uint8_t *terminated, const uint8_t *truncated,
+                      const char *obs, const char *next_obs, long obs_bytes, const char *action, long action_bytes,
+                      char *obs_out, char *next_obs_out, char *action_out, float *ret_out, float *disc_out) {
+  const float g = (float)gamma;
+  for (int b = 0; b < B; b++) if (t[b] < 0 || e[b] < 0 || e[b] >= N) return -1;
+  for (int b = 0; b < B; b++) {
+    const int64_t t0 = t[b], eb = e[b];
+    float ret = 0.f, disc = 1.f;
+    int64_t last = t0;
+    int alive = 1;
+    for (int k = 0; k < n_step; k++) {
+      const int64_t s = t0 + k, pos = s % capacity, i = pos * N + eb;
+      alive = alive && s < steps;
+      if (alive) {
+        volatile float add = disc * reward[i];      /* rounded, as PyTorch's separate product (no fused multiply-add) */
+        ret += add; last = s; disc = disc * g;
+        if (terminated[i] | truncated[i]) alive = 0;
+      }
+    }
+    const int64_t p0 = (t0 % capacity) * N + eb, lp = (last % capacity) * N + eb;
+    ret_out[b] = ret;
+    disc_out[b] = disc * (terminated[lp] ? 0.f : 1.f);
+    memcpy(obs_out + b * obs_bytes, obs + p0 * obs_bytes, obs_bytes);
+    memcpy(action_out + b * action_bytes, action + p0 * action_bytes, action_bytes);
+    memcpy(next_obs_out + b * obs_bytes, next_obs + lp * obs_bytes, obs_bytes);
+  }
+  return 0;
+}
+
 /* ---- SAC's gradient step (agents/05_sac, SAC._fused_step), all of it: the actor on s and s', the temperature's
    step, the critics' regression on the soft target, their clip and Adam step, the actor's loss through the critic
    holding the minimum, its clip and Adam step, and the target critics' Polyak step ---- */
@@ -781,7 +817,7 @@ def kernel_cache_dir()->Path:
     root = os.environ.get('RLKIT_CACHE_DIR') or os.path.join(os.path.expanduser('~'), '.cache', 'rlkit')
     return Path(root) / 'kernels'
 
-# %% ../../nbs/core/06_kernels.ipynb #352c06d9
+# %% ../../nbs/core/06_kernels.ipynb #9118ec84
 def _compile(cc:str, target:Path)->None:
     "Compile `C_SOURCE` with `cc` into `target` (through a temporary file renamed into place); without OpenMP where it fails with it."
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -810,6 +846,8 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_set_blas_local.argtypes, lib.rk_set_blas_local.restype = [P], None
     lib.rk_gemm_bf16.argtypes, lib.rk_gemm_bf16.restype = [I, I, I, I, I, P, P, P], I
     lib.rk_bf16_native.restype = I
+    lib.rk_replay_gather.argtypes = [I, P, P, ctypes.c_int64, ctypes.c_int64, I, I, D, P, P, P, P, P, L, P, L, P, P, P, P, P]
+    lib.rk_replay_gather.restype = I
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
                                 P, P, P, P, P, P, P, I, D, D, P, P, P, P]
@@ -1076,6 +1114,32 @@ def dqn_phase(adam:AdamState, # the network's flat parameters (updated in place)
     if rc == -1: raise MemoryError('dqn_phase')
     if rc: raise RuntimeError(f"dqn_phase failed ({rc})")
     return q, diff, norms
+
+# %% ../../nbs/core/06_kernels.ipynb #bbc0f1cf
+def replay_gather(t:Tensor, e:Tensor, # [B] int64: the drawn logical steps (>= 0) and envs (0..n_envs-1)
+                  steps:int, n_step:int, gamma:float, # the buffer's step count; the return's look-ahead and discount
+                  reward:Tensor, terminated:Tensor, truncated:Tensor, # [capacity, n_envs] float32, bool, bool
+                  obs:Tensor, next_obs:Tensor, action:Tensor, # [capacity, n_envs, ...] the stored rows
+                 )->tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    "`(obs, action, n-step return, next_obs, discount)` of a uniform replay minibatch, as `ReplayBuffer.sample` computes them."
+    C, N = reward.shape
+    if t.dtype != torch.int64 or e.dtype != torch.int64 or t.shape != e.shape or t.dim() != 1:
+        raise ValueError("replay_gather: t and e must be int64 vectors of one length")
+    if reward.dtype != torch.float32 or terminated.dtype != torch.bool or truncated.dtype != torch.bool:
+        raise ValueError("replay_gather: reward must be float32, terminated and truncated bool")
+    if obs.shape != next_obs.shape or obs.dtype != next_obs.dtype or obs.shape[:2] != (C, N) or action.shape[:2] != (C, N):
+        raise ValueError("replay_gather: obs, next_obs and action must be shaped [capacity, n_envs, ...] as reward")
+    B = len(t)
+    outs = [torch.empty(B, *x.shape[2:], dtype=x.dtype) for x in (obs, next_obs, action)] + [torch.empty(B), torch.empty(B)]
+    if not all(x.is_cpu and x.is_contiguous() for x in (t, e, reward, terminated, truncated, obs, next_obs, action)):
+        raise ValueError("replay_gather: contiguous CPU tensors only")
+    row = lambda x: x[0, 0].numel() * x.element_size()
+    rc = _lib().rk_replay_gather(B, _ptr(t), _ptr(e), int(steps), C, N, int(n_step), float(gamma), _ptr(reward),
+                                 _ptr(terminated), _ptr(truncated), _ptr(obs), _ptr(next_obs), row(obs), _ptr(action),
+                                 row(action), *(_ptr(x) for x in outs))
+    if rc: raise ValueError(f"replay_gather: a step below 0 or an env outside 0..{N - 1}")
+    o, no, a, ret, disc = outs
+    return o, a, ret, no, disc
 
 # %% ../../nbs/core/06_kernels.ipynb #112762ae
 def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contiguous [K, M]
