@@ -69,7 +69,7 @@ def matmul_dtype(precision:str, # 'float32' or 'bfloat16' (the config's `matmul_
         warnings.warn("matmul_precision='bfloat16' on a CPU without AVX512-BF16 or AMX: the products will be slower, not faster")
     return torch.bfloat16
 
-# %% ../../nbs/agents/03_offpolicy.ipynb #ec6308b2
+# %% ../../nbs/agents/03_offpolicy.ipynb #0725f4cd
 class OffPolicyAgent:
     "Replay, exploration, update phases, target networks, learning-rate schedules and state for off-policy agents."
     on_policy = False
@@ -141,7 +141,7 @@ class OffPolicyAgent:
         beta = getattr(self.cfg, 'per_beta', 1.0) + (1.0 - getattr(self.cfg, 'per_beta', 1.0)) * self.progress  # annealed to 1
         B = self.cfg.batch_size
         b = self.buffer.sample(B * (k or 1), self.sample_generator, self.cfg.n_step, self.cfg.gamma, beta=beta)
-        b = {key: v.to(self.device, non_blocking=True) for key, v in b.items()}
+        if self.device.type != 'cpu': b = {key: v.to(self.device, non_blocking=True) for key, v in b.items()}   # (the buffer is on the CPU)
         return b if k is None else [{key: v[i * B:(i + 1) * B] for key, v in b.items()} for i in range(k)]
 
     def prepare_phase(self, batches:list[dict])->list[dict]:
@@ -165,7 +165,7 @@ class OffPolicyAgent:
 
     def phase_stats(self, rows:list)->Tensor:
         "The phase's statistics (in `stat_names` order) from what `train_step` returned: the mean of its rows."
-        return torch.stack(rows).mean(0)
+        return rows[0] if len(rows) == 1 else torch.stack(rows).mean(0)
 
     def extra_stats(self)->dict[str, float]:
         "Statistics that are not averaged over gradient steps (exploration rate, temperature, ...)."

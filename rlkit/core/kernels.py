@@ -1157,7 +1157,7 @@ def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contigu
     if M and N and _lib().rk_gemm_bf16(ta, tb, M, N, K, _ptr(a_), _ptr(b_), _ptr(out)): raise MemoryError('bf16_matmul')
     return out
 
-# %% ../../nbs/core/06_kernels.ipynb #847a7ed8
+# %% ../../nbs/core/06_kernels.ipynb #9cd0ff16
 def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
              critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
              critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
@@ -1185,7 +1185,7 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
               'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (2 * B, d))}
     for name, (t, shape) in shapes.items():
         if tuple(t.shape) != shape: raise ValueError(f"sac_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
-    batch = [t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
+    batch = [t if t.is_contiguous() else t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
     ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'sac_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'sac_step')
     if critic_target.numel() != critic.param.numel(): raise ValueError("sac_step: the target critics' size differs from the critics'")
     a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, 0.0, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
