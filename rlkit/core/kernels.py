@@ -24,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #721331ab
+# %% ../../nbs/core/06_kernels.ipynb #f0f6ae94
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -389,8 +389,8 @@ static void pack_a(int ta, int M, int K, const float *A, uint32_t *Ap, int lo, i
   }
 }
 /* op(B) [K,N] in panels of 32 columns: Bp[(jb*Kp + kp)*32 + c] = (B[2kp, j], B[2kp+1, j]), j = 32 jb + c (0 past N);
-   tb = 0: B stored [K,N]; tb = 1: stored [N,K]. Panels lo..hi */
-static void pack_b(int tb, int K, int N, const float *B, uint32_t *Bp, int lo, int hi) {
+   tb = 0: B stored [K,N]; tb = 1: stored [N,K] (row: room for pad16(Kp) words). Panels lo..hi */
+static void pack_b(int tb, int K, int N, const float *B, uint32_t *Bp, uint32_t *row, int lo, int hi) {
   const int Kp = (K + 1) / 2;
   for (int jb = lo; jb < hi; jb++) {
     uint32_t *panel = Bp + (long)jb * Kp * 32;
@@ -402,7 +402,6 @@ static void pack_b(int tb, int K, int N, const float *B, uint32_t *Bp, int lo, i
         _mm512_storeu_si512(panel + kp * 32L + 16, bf16_pairs16(r0 + 16, r1 ? r1 + 16 : 0, N - j0 - 16));
       }
     } else {
-      uint32_t row[Kp + 16];
       for (int c = 0; c < 32; c++) {
         if (j0 + c < N) for (int k = 0; k < 2 * Kp; k += 32) _mm512_storeu_si512(row + k / 2, bf16_32(B + (long)(j0 + c) * K + k, K - k));
         else memset(row, 0, sizeof(uint32_t) * Kp);
@@ -442,14 +441,14 @@ static void bf16_blocks(int M, int N, int Kp, const uint32_t *Ap, int ta, const 
 /* row-major C[M,N] = op(A) op(B) (ta, tb as gemm_rm) with bfloat16 products; 0, or -1 out of memory */
 static int gemm_bf16_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
   const int Kp = (K + 1) / 2, NB = (N + 31) / 32, MB = (M + RK_MR - 1) / RK_MR;
-  const size_t a_words = (size_t)(ta ? Kp * pad16(M) : M * pad16(Kp));
-  uint32_t *Ap = pack_space(4 * (a_words + (size_t)NB * Kp * 32 + 16));
-  if (!Ap) return -1;
-  uint32_t *Bp = Ap + a_words;
   const int T = omp_in_parallel() ? 1 : rk_threads(), a_rows = ta ? Kp : M, blocks = NB * MB;
+  const size_t a_words = (size_t)(ta ? Kp * pad16(M) : M * pad16(Kp)), b_words = (size_t)NB * Kp * 32;
+  uint32_t *Ap = pack_space(4 * (a_words + b_words + (tb ? (size_t)T * pad16(Kp) : 0)));
+  if (!Ap) return -1;
+  uint32_t *Bp = Ap + a_words, *rows = Bp + b_words;          /* rows: each thread's row of a transposed B */
   RK_FOR(T > 1, t, T,
     pack_a(ta, M, K, A, Ap, a_rows * t / T, a_rows * (t + 1) / T);
-    pack_b(tb, K, N, B, Bp, NB * t / T, NB * (t + 1) / T);)
+    pack_b(tb, K, N, B, Bp, tb ? rows + t * pad16(Kp) : 0, NB * t / T, NB * (t + 1) / T);)
   RK_FOR(T > 1, t, T, bf16_blocks(M, N, Kp, Ap, ta, Bp, C, blocks * t / T, blocks * (t + 1) / T);)
   return 0;
 }
