@@ -24,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #f0f6ae94
+# %% ../../nbs/core/06_kernels.ipynb #1717f341
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -56,6 +56,14 @@ static inline int rk_threads(void) {      /* the threads a parallel region would
   return omp_get_max_threads();
 #else
   return 1;
+#endif
+}
+
+static inline int rk_in_parallel(void) {  /* 1 inside a parallel region (a product there runs serially) */
+#ifdef _OPENMP
+  return omp_in_parallel();
+#else
+  return 0;
 #endif
 }
 
@@ -441,7 +449,7 @@ static void bf16_blocks(int M, int N, int Kp, const uint32_t *Ap, int ta, const 
 /* row-major C[M,N] = op(A) op(B) (ta, tb as gemm_rm) with bfloat16 products; 0, or -1 out of memory */
 static int gemm_bf16_rm(int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
   const int Kp = (K + 1) / 2, NB = (N + 31) / 32, MB = (M + RK_MR - 1) / RK_MR;
-  const int T = omp_in_parallel() ? 1 : rk_threads(), a_rows = ta ? Kp : M, blocks = NB * MB;
+  const int T = rk_in_parallel() ? 1 : rk_threads(), a_rows = ta ? Kp : M, blocks = NB * MB;
   const size_t a_words = (size_t)(ta ? Kp * pad16(M) : M * pad16(Kp)), b_words = (size_t)NB * Kp * 32;
   uint32_t *Ap = pack_space(4 * (a_words + b_words + (tb ? (size_t)T * pad16(Kp) : 0)));
   if (!Ap) return -1;
@@ -502,7 +510,9 @@ static int net_init(rk_net *t, int n, const int *sizes, int E, int act, float *p
 static void net_gemm(const rk_net *t, int i, int ta, int tb, int M, int N, int K, const float *A, const float *B, float *C) {
   if (!t->bf16 || t->sizes[i] < 16 || t->sizes[i + 1] < 16) { gemm_rm(ta, tb, M, N, K, A, B, C); return; }
   if (gemm_bf16_rm(ta, tb, M, N, K, A, B, C)) {
+#ifdef _OPENMP
     #pragma omp atomic write
+#endif
     *t->failed = 1;
   }
 }
@@ -797,8 +807,9 @@ done:
 }
 '''
 
-# %% ../../nbs/core/06_kernels.ipynb #ce301d3d
-CFLAGS = ('-O3', '-march=native', '-fopenmp', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared')
+# %% ../../nbs/core/06_kernels.ipynb #576ddaab
+CFLAGS = ('-O3', '-march=native', '-fopenmp', '-fno-math-errno', '-fno-trapping-math', '-fPIC', '-shared',
+          '-Werror=implicit-function-declaration')
 SERIAL_CFLAGS = tuple('-fopenmp-simd' if f == '-fopenmp' else f for f in CFLAGS)    # where OpenMP is not to be had
 _ACTIVATION_CODES = {None: 0, 'none': 0, 'relu': 1, 'tanh': 2}
 _state = {'lib': None, 'tried': False, 'error': None, 'blas': False,
