@@ -9,10 +9,11 @@
            native call (`kernels.dqn_phase`, what `DQN.train_phase` does).
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
+* outside -- the parts of a SAC env step around the native gradient step (bfloat16), timed in training and alone.
 * cache -- why small operations cost more in training than in a loop: one fused Adam step of DQN's network in a loop,
            after evicting the caches, and inside DQN's training (run on its own: `engine_breakdown.py cache`).
 
-Usage: python bench/engine_breakdown.py [ppo|dqn|sac|cache ...] [--threads T]   (default: ppo dqn sac; PPO 1 thread, the rest 2)
+Usage: python bench/engine_breakdown.py [ppo|dqn|sac|outside|cache ...] [--threads T]   (default: ppo dqn sac; PPO 1 thread, the rest 2)
 """
 import argparse
 import time
@@ -137,6 +138,28 @@ def sac(threads:int)->dict:
     return parts
 
 
+def outside(threads:int)->dict:
+    """The parts of a SAC Pendulum env step outside the native gradient step (bfloat16 products), each timed where it
+    runs in training, right after a gradient step (medians over 300 steps, microseconds): the policy's action, its
+    scaling, the env step, storing the transition, sampling a minibatch, the gradient step, the statistics."""
+    cfg, ag, col = built('configs/sac_pendulum.yaml', threads, **{'algo.matmul_precision': 'bfloat16'})
+    for _ in range(300): col.collect(ag, 1); ag.update()
+    env, names = col.env, ('explore', 'to_env', 'env_step', 'observe', 'sample', 'train_step', 'statistics')
+    times = {k: [] for k in names}
+    for _ in range(300):
+        obs = env.obs
+        t0 = pc(); a = ag.explore(obs); t1 = pc(); a_env = ag.to_env(a); t2 = pc()
+        _, r, term, trunc, nxt = env.step(a_env); t3 = pc()
+        ag.observe(obs, a, r, term, trunc, nxt); t4 = pc()
+        b = ag.sample(); t5 = pc(); row = ag.train_step(b); t6 = pc()
+        stats = dict(zip(ag.stat_names, ag.phase_stats([row]).tolist())); stats.update(ag.extra_stats()); t7 = pc()
+        for k, d in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)): times[k].append(d * 1e6)
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    out = {f'{k}_us (median)': med(v) for k, v in times.items()}
+    out.update({f'alone: {k}_us': best_us(f, n=100) for k, f in (('explore', lambda: ag.explore(env.obs)), ('sample', ag.sample))})
+    return out
+
+
 def cache(threads:int)->dict:
     """One fused Adam step on DQN's parameters (67,586 floats), three ways: in a tight loop (its 1 MiB of parameters,
     gradients and moments stay in cache), right after touching 32 MiB (evicted, as the last level cache holds 32 MiB
@@ -172,7 +195,7 @@ def main():
     a = p.parse_args()
     for case in a.cases:
         threads = a.threads or (1 if case == 'ppo' else 2)
-        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac, 'cache': cache}[case](threads)
+        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac, 'cache': cache, 'outside': outside}[case](threads)
         print(f"{case} ({threads} thread{'s' if threads > 1 else ''}): " + ', '.join(f'{k} {v:,.1f}' for k, v in res.items()), flush=True)
 
 
