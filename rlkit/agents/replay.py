@@ -95,7 +95,7 @@ def _add(self:ReplayBuffer, obs, action, reward, next_obs, terminated, truncated
 
 ReplayBuffer.add = _add
 
-# %% ../../nbs/agents/01_replay.ipynb #9fdc92b3
+# %% ../../nbs/agents/01_replay.ipynb #a4accac4
 def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
             generator:torch.Generator|None=None, # randomness (pass one for reproducible sampling)
             n_step:int=1, # look-ahead steps of the return
@@ -113,8 +113,7 @@ def _sample(self:ReplayBuffer, batch_size:int, # B, transitions to draw
         t = first + torch.randint(stored, (batch_size,), generator=generator)
         e = torch.randint(self.n_envs, (batch_size,), generator=generator)
         weight = torch.ones(batch_size)
-    lib = kernels.native_library()
-    if lib is not None and self.native_sample and all(x.is_contiguous() for x in (self.obs, self.next_obs, self.action)):
+    if self.native_sample and kernels.native_available() and all(x.is_contiguous() for x in (self.obs, self.next_obs, self.action)):
         obs, action, ret, next_obs, disc = kernels.replay_gather(t, e, self.steps, n_step, gamma, self.reward, self.terminated,
                                                                  self.truncated, self.obs, self.next_obs, self.action)
     else: obs, action, ret, next_obs, disc = _gather(self, t, e, n_step, gamma)

@@ -24,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
 
-# %% ../../nbs/core/06_kernels.ipynb #1717f341
+# %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
 #include <math.h>
 #include <stdint.h>
@@ -322,14 +322,12 @@ static void gemm_rm(int ta, int tb, int M, int N, int K, const float *A, const f
   const float one = 1.f, zero = 0.f;
   const int64_t m = M, n = N, k = K, lda = ta ? M : K, ldb = tb ? K : N;
   const char opa = tb ? 'T' : 'N', opb = ta ? 'T' : 'N';      /* column-major view: C^T = op(B)^T op(A)^T */
-#ifdef _OPENMP
-  if (rk_blas_local && omp_in_parallel()) {                      /* one of several on their own threads: serial */
+  if (rk_blas_local && rk_in_parallel()) {                       /* one of several on their own threads: serial */
     const int previous = rk_blas_local(1);
     rk_sgemm(&opa, &opb, &n, &m, &k, &one, B, &ldb, A, &lda, &zero, C, &n);
     rk_blas_local(previous);
     return;
   }
-#endif
   rk_sgemm(&opa, &opb, &n, &m, &k, &one, B, &ldb, A, &lda, &zero, C, &n);
 }
 
@@ -1151,7 +1149,7 @@ def replay_gather(t:Tensor, e:Tensor, # [B] int64: the drawn logical steps (>= 0
     o, no, a, ret, disc = outs
     return o, a, ret, no, disc
 
-# %% ../../nbs/core/06_kernels.ipynb #112762ae
+# %% ../../nbs/core/06_kernels.ipynb #d17a5f23
 def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contiguous [K, M]
                 b:Tensor, # [K, N] float32: contiguous, or the `.T` of a contiguous [N, K]
                )->Tensor:
@@ -1160,7 +1158,7 @@ def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contigu
         raise ValueError(f"bf16_matmul takes [M, K] and [K, N] matrices, got {list(a.shape)} and {list(b.shape)}")
     if a.dtype != torch.float32 or b.dtype != torch.float32 or a.device.type != 'cpu' or b.device.type != 'cpu':
         raise ValueError("bf16_matmul takes float32 CPU tensors")
-    layout = lambda t: (0, t) if t.is_contiguous() else (1, t.T.contiguous() if not t.T.is_contiguous() else t.T)
+    layout = lambda t: (0, t) if t.is_contiguous() else (1, t.T) if t.T.is_contiguous() else (0, t.contiguous())
     (ta, a_), (tb, b_) = layout(a), layout(b)
     (M, K), N = a.shape, b.shape[1]
     out = torch.empty(M, N)
