@@ -73,63 +73,138 @@ static inline float act_grad(float d, float h, int act) {
   return d;
 }
 
-/* out[e,b,:] = x[e,b,:] @ w[e] + bias[e] for few inputs K, then ReLU when act == 1 */
+/* ---- column chunks: the small kernels below walk a layer a chunk of 16 columns at a time, the rows inside, so that
+   a chunk's accumulators and weights stay in registers and each result is stored once (a GCC/Clang vector of 16
+   floats: one AVX-512 register, two AVX2 ones). Every element gets the same float operations in the same order as a
+   plain loop over it would give it; columns past the last whole chunk take that plain loop. ---- */
+#define RK_W 16
+typedef float rk_v __attribute__((vector_size(64)));
+typedef int32_t rk_vi __attribute__((vector_size(64)));
+static inline rk_v vload(const float *p) { rk_v v; memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float *p, rk_v v) { memcpy(p, &v, sizeof v); }
+static inline rk_v vsplat(float s) { return (rk_v){s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s}; }
+static inline rk_v vrelu(rk_v v) { const rk_v zero = {0}; return (rk_v)((rk_vi)v & (v > zero)); }   /* v > 0 ? v : 0 */
+static inline rk_v vact_grad(rk_v d, rk_v h, int act) {                                           /* as act_grad */
+  const rk_v zero = {0};
+  if (act == 1) return (rk_v)((rk_vi)d & (h > zero));
+  if (act == 2) return d * (vsplat(1.f) - h * h);
+  return d;
+}
+
+/* a task's columns: a member's N columns split into `parts` runs of whole chunks; part p is [col_at(p), col_at(p+1)) */
+static inline int col_at(int N, int p, int parts) {
+  const long chunks = (N + RK_W - 1) / RK_W, c = chunks * p / parts * RK_W;
+  return c < N ? (int)c : N;
+}
+/* how many parts each of E members is split into, so that the tasks fill the threads (1: the members alone) */
+static int col_parts(int E, int B, int N) {
+  const int T = rk_threads();
+  if (T < 2 || E >= T || (long)E * B * N < RK_MEMBERS_PARALLEL_MIN || rk_in_parallel()) return 1;
+  return (T + E - 1) / E;
+}
+/* body for each (member e, columns c0..c1) task, spread over the threads when there are several tasks and enough work */
+#define RK_TASKS(E, B, N, e, c0, c1, ...) { \
+  const int parts_ = col_parts(E, B, N); \
+  RK_FOR((parts_ > 1 || RK_SPREAD_MEMBERS(E, B, N)), task_, (E) * parts_, \
+         const int e = task_ / parts_, c0 = col_at(N, task_ % parts_, parts_), c1 = col_at(N, task_ % parts_ + 1, parts_); \
+         __VA_ARGS__) }
+
+/* out[e,b,:] = x[e,b,:] @ w[e] + bias[e] for few inputs K, then ReLU when act == 1; rows r0..r1. Four chunks of
+   columns at a time: each row's inputs are broadcast once for 64 columns */
 static void thin_forward_member(int e, const float *restrict x, long xs, const float *restrict w,
-                                const float *restrict bias, float *restrict out, int B, int K, int N, int act) {
+                                const float *restrict bias, float *restrict out, int B, int K, int N, int act, int r0, int r1) {
   const float *xe = x + e * xs, *we = w + (long)e * K * N, *be = bias + (long)e * N;
-  for (int b = 0; b < B; b++) {
-    float *o = out + ((long)e * B + b) * N;
-    const float *xr = xe + (long)b * K;
-    for (int n = 0; n < N; n++) o[n] = be[n];
-    for (int k = 0; k < K; k++) {
-      const float xv = xr[k], *wr = we + (long)k * N;
-      for (int n = 0; n < N; n++) o[n] += xv * wr[n];
+  float *oe = out + (long)e * B * N;
+  int c = 0;
+  for (; c + 4 * RK_W <= N; c += 4 * RK_W)
+    for (int k0 = 0; k0 < K; k0 += 4) {            /* four inputs' weights for 64 columns in registers */
+      const int kn = K - k0 < 4 ? K - k0 : 4, first = k0 == 0, relu = k0 + 4 >= K && act == 1;
+      rk_v wv[4][4];
+      for (int j = 0; j < 4; j++) for (int q = 0; q < 4; q++) wv[j][q] = j < kn ? vload(we + (long)(k0 + j) * N + c + q * RK_W) : vsplat(0.f);
+      for (int b = r0; b < r1; b++) {
+        const float *xr = xe + (long)b * K + k0;
+        float *orow = oe + (long)b * N + c;
+        rk_v o[4];
+        for (int q = 0; q < 4; q++) o[q] = vload((first ? be + c : orow) + q * RK_W);
+        for (int j = 0; j < 4; j++) if (j < kn) { const rk_v xv = vsplat(xr[j]); for (int q = 0; q < 4; q++) o[q] += xv * wv[j][q]; }
+        for (int q = 0; q < 4; q++) vstore(orow + q * RK_W, relu ? vrelu(o[q]) : o[q]);
+      }
     }
-    if (act == 1) for (int n = 0; n < N; n++) o[n] = o[n] > 0.f ? o[n] : 0.f;
-  }
+  for (; c < N; c++)
+    for (int b = r0; b < r1; b++) {
+      float o = be[c];
+      for (int k = 0; k < K; k++) o = fmaf(xe[(long)b * K + k], we[(long)k * N + c], o);
+      oe[(long)b * N + c] = act == 1 ? (o > 0.f ? o : 0.f) : o;
+    }
 }
 
 void rk_thin_forward(const float *restrict x, long xs, const float *restrict w, const float *restrict bias,
                      float *restrict out, int E, int B, int K, int N, int act) {
-  RK_FOR(RK_SPREAD_MEMBERS(E, B, N), e, E, thin_forward_member(e, x, xs, w, bias, out, B, K, N, act);)
+  const int parts = col_parts(E, B, N);            /* (split by rows here: nothing is summed over them) */
+  RK_FOR(parts > 1 || RK_SPREAD_MEMBERS(E, B, N), task, E * parts,
+         thin_forward_member(task / parts, x, xs, w, bias, out, B, K, N, act,
+                             (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
 }
 
-/* the weight gradient of that layer: dw[e] = x[e]^T d[e] */
+/* the weight gradient of that layer: dw[e] = x[e]^T d[e]; columns c0..c1 */
 static void thin_weight_grad_member(int e, const float *restrict x, long xs, const float *restrict d,
-                                    float *restrict dw, int B, int K, int N) {
+                                    float *restrict dw, int B, int K, int N, int c0, int c1) {
   const float *xe = x + e * xs, *de = d + (long)e * B * N;
   float *we = dw + (long)e * K * N;
-  memset(we, 0, sizeof(float) * (size_t)K * N);
-  for (int b = 0; b < B; b++) {
-    const float *dr = de + (long)b * N;
-    for (int k = 0; k < K; k++) {
-      const float xv = xe[(long)b * K + k];
-      float *wr = we + (long)k * N;
-      for (int n = 0; n < N; n++) wr[n] += xv * dr[n];
+  int c = c0;
+  for (; c + RK_W <= c1; c += RK_W)
+    for (int k0 = 0; k0 < K; k0 += 4) {            /* four inputs' sums at a time in registers */
+      const int kn = K - k0 < 4 ? K - k0 : 4;
+      rk_v acc[4];
+      for (int j = 0; j < 4; j++) acc[j] = vsplat(0.f);
+      for (int b = 0; b < B; b++) {
+        const rk_v dv = vload(de + (long)b * N + c);
+        const float *xr = xe + (long)b * K + k0;
+        for (int j = 0; j < 4; j++) if (j < kn) acc[j] += vsplat(xr[j]) * dv;
+      }
+      for (int j = 0; j < kn; j++) vstore(we + (long)(k0 + j) * N + c, acc[j]);
     }
-  }
+  for (; c < c1; c++)
+    for (int k = 0; k < K; k++) {
+      float s = 0.f;
+      for (int b = 0; b < B; b++) s = fmaf(xe[(long)b * K + k], de[(long)b * N + c], s);
+      we[(long)k * N + c] = s;
+    }
 }
 
 void rk_thin_weight_grad(const float *restrict x, long xs, const float *restrict d, float *restrict dw,
                          int E, int B, int K, int N) {
-  RK_FOR(RK_SPREAD_MEMBERS(E, B, N), e, E, thin_weight_grad_member(e, x, xs, d, dw, B, K, N);)
+  RK_TASKS(E, B, N, e, c0, c1, thin_weight_grad_member(e, x, xs, d, dw, B, K, N, c0, c1);)
 }
 
-/* in place d *= act'(h), and the bias gradient db[e,:] = sum_b d[e,b,:] */
+/* in place d *= act'(h), and the bias gradient db[e,:] = sum_b d[e,b,:]; columns c0..c1, four rows at a time */
 static void activation_grad_bias_member(int e, float *restrict d, const float *restrict h, float *restrict db,
-                                        int B, int N, int act) {
-  float *s = db + (long)e * N;
-  for (int n = 0; n < N; n++) s[n] = 0.f;
-  for (int b = 0; b < B; b++) {
-    float *dr = d + ((long)e * B + b) * N;
-    const float *hr = h + ((long)e * B + b) * N;
-    for (int n = 0; n < N; n++) { const float v = act_grad(dr[n], hr[n], act); dr[n] = v; s[n] += v; }
+                                        int B, int N, int act, int c0, int c1) {
+  float *de = d + (long)e * B * N, *s = db + (long)e * N;
+  const float *he = h + (long)e * B * N;
+  const int cv = c0 + (c1 - c0) / RK_W * RK_W;
+  for (int b0 = 0; b0 < B; b0 += 4) {
+    const int bn = B - b0 < 4 ? B - b0 : 4;
+    for (int c = c0; c < cv; c += RK_W) {
+      rk_v acc = b0 ? vload(s + c) : vsplat(0.f);
+      for (int j = 0; j < bn; j++) {
+        float *dr = de + (long)(b0 + j) * N + c;
+        const rk_v v = vact_grad(vload(dr), vload(he + (long)(b0 + j) * N + c), act);
+        vstore(dr, v); acc += v;
+      }
+      vstore(s + c, acc);
+    }
+  }
+  for (int c = cv; c < c1; c++) {
+    float acc = 0.f;
+    for (int b = 0; b < B; b++) { float *dr = de + (long)b * N + c; const float v = act_grad(*dr, he[(long)b * N + c], act); *dr = v; acc += v; }
+    s[c] = acc;
   }
 }
 
 void rk_activation_grad_bias(float *restrict d, const float *restrict h, float *restrict db,
                              int E, int B, int N, int act) {
-  RK_FOR(RK_SPREAD_MEMBERS(E, B, N), e, E, activation_grad_bias_member(e, d, h, db, B, N, act);)
+  RK_TASKS(E, B, N, e, c0, c1, activation_grad_bias_member(e, d, h, db, B, N, act, c0, c1);)
 }
 
 /* out[e,b,:] = h[e,b,:] @ w[e] + bias[e] for few outputs M (wt: M*N floats of workspace) */
@@ -160,29 +235,46 @@ int rk_narrow_forward(const float *restrict h, const float *restrict w, const fl
 }
 
 /* backward of a narrow layer x = h, outputs' gradient g [E,B,M]: dw = h^T g, db = sum_b g, and, through the
-   activation whose output is h, dh = (g w^T) * act'(h) with its bias gradient dbh = sum_b dh (wt: 2*M*N floats) */
+   activation whose output is h, dh = (g w^T) * act'(h) with its bias gradient dbh = sum_b dh; columns c0..c1 of h
+   (wt: 2*M*N floats of the member's workspace, w[e] and dw[e] transposed there) */
 static void narrow_backward_member(int e, const float *restrict h, const float *restrict g, const float *restrict w,
                                    float *restrict dw, float *restrict db, float *restrict dh, float *restrict dbh,
-                                   int B, int N, int M, int act, float *restrict wt) {
-  float *dwt = wt + (long)M * N;                                  /* w[e] and dw[e] transposed */
-  const float *we = w + (long)e * N * M;
-  float *sh = dbh + (long)e * N, *sb = db + (long)e * M;
-  for (int n = 0; n < N; n++) { sh[n] = 0.f; for (int m = 0; m < M; m++) { wt[(long)m * N + n] = we[(long)n * M + m]; dwt[(long)m * N + n] = 0.f; } }
-  for (int m = 0; m < M; m++) sb[m] = 0.f;
-  for (int b = 0; b < B; b++) {
-    const float *hr = h + ((long)e * B + b) * N, *gr = g + ((long)e * B + b) * M;
-    float *dr = dh + ((long)e * B + b) * N;
-    for (int n = 0; n < N; n++) dr[n] = 0.f;
-    for (int m = 0; m < M; m++) {
-      const float gv = gr[m], *wr = wt + (long)m * N;
-      float *dwr = dwt + (long)m * N;
-      sb[m] += gv;
-      for (int n = 0; n < N; n++) { dr[n] += gv * wr[n]; dwr[n] += gv * hr[n]; }
+                                   int B, int N, int M, int act, float *restrict wt, int c0, int c1) {
+  float *dwt = wt + (long)M * N;
+  const float *we = w + (long)e * N * M, *he = h + (long)e * B * N, *ge = g + (long)e * B * M;
+  float *dhe = dh + (long)e * B * N, *sh = dbh + (long)e * N, *dwe = dw + (long)e * N * M;
+  for (int n = c0; n < c1; n++) for (int m = 0; m < M; m++) { wt[(long)m * N + n] = we[(long)n * M + m]; dwt[(long)m * N + n] = 0.f; }
+  if (c0 == 0)
+    for (int m = 0; m < M; m++) { float s = 0.f; for (int b = 0; b < B; b++) s += ge[(long)b * M + m]; db[(long)e * M + m] = s; }
+  int c = c0;
+  for (; c + RK_W <= c1; c += RK_W)
+    for (int m0 = 0; m0 < M; m0 += 4) {            /* four outputs at a time: their weights and sums in registers */
+      const int mn = M - m0 < 4 ? M - m0 : 4, first = m0 == 0, last = m0 + 4 >= M;
+      rk_v wv[4], acc[4], s = vsplat(0.f);
+      for (int j = 0; j < 4; j++) { wv[j] = j < mn ? vload(wt + (long)(m0 + j) * N + c) : vsplat(0.f); acc[j] = vsplat(0.f); }
+      for (int b = 0; b < B; b++) {
+        const float *gr = ge + (long)b * M + m0;
+        float *drow = dhe + (long)b * N + c;
+        const rk_v hv = vload(he + (long)b * N + c);
+        rk_v dv = first ? vsplat(0.f) : vload(drow);
+        for (int j = 0; j < 4; j++) if (j < mn) { const rk_v gv = vsplat(gr[j]); dv += gv * wv[j]; acc[j] += gv * hv; }
+        if (last) { dv = vact_grad(dv, hv, act); s += dv; }
+        vstore(drow, dv);
+      }
+      for (int j = 0; j < mn; j++) vstore(dwt + (long)(m0 + j) * N + c, acc[j]);
+      if (last) vstore(sh + c, s);
     }
-    for (int n = 0; n < N; n++) { const float v = act_grad(dr[n], hr[n], act); dr[n] = v; sh[n] += v; }
+  for (; c < c1; c++) {
+    float s = 0.f;
+    for (int b = 0; b < B; b++) {
+      const float hv = he[(long)b * N + c];
+      float dv = 0.f;
+      for (int m = 0; m < M; m++) { const float gv = ge[(long)b * M + m]; dv = fmaf(gv, wt[(long)m * N + c], dv); dwt[(long)m * N + c] = fmaf(gv, hv, dwt[(long)m * N + c]); }
+      dv = act_grad(dv, hv, act); dhe[(long)b * N + c] = dv; s += dv;
+    }
+    sh[c] = s;
   }
-  float *dwe = dw + (long)e * N * M;
-  for (int n = 0; n < N; n++) for (int m = 0; m < M; m++) dwe[(long)n * M + m] = dwt[(long)m * N + n];
+  for (int n = c0; n < c1; n++) for (int m = 0; m < M; m++) dwe[(long)n * M + m] = dwt[(long)m * N + n];
 }
 
 /* returns -1 when out of memory */
@@ -191,8 +283,7 @@ int rk_narrow_backward(const float *restrict h, const float *restrict g, const f
                        int E, int B, int N, int M, int act) {
   float *wt = malloc(sizeof(float) * 2 * (size_t)E * M * N);
   if (!wt) return -1;
-  RK_FOR(RK_SPREAD_MEMBERS(E, B, N), e, E,
-         narrow_backward_member(e, h, g, w, dw, db, dh, dbh, B, N, M, act, wt + 2L * e * M * N);)
+  RK_TASKS(E, B, N, e, c0, c1, narrow_backward_member(e, h, g, w, dw, db, dh, dbh, B, N, M, act, wt + 2L * e * M * N, c0, c1);)
   free(wt);
   return 0;
 }
@@ -521,8 +612,9 @@ static void dense_forward_member(const rk_net *t, int i, int e, const float *x, 
   const float *in = i == 0 ? x + e * xs : h[i] + (long)e * B * K, *be = t->p + t->ob[i] + (long)e * N;
   float *ze = z + (long)e * B * N;
   net_gemm(t, i, 0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
-  for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) zr[c] += be[c]; }
-  if (hidden && t->act == 1) for (long j = 0; j < (long)B * N; j++) ze[j] = ze[j] > 0.f ? ze[j] : 0.f;
+  if (hidden && t->act == 1)         /* the bias and the ReLU in one pass */
+    for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) { const float v = zr[c] + be[c]; zr[c] = v > 0.f ? v : 0.f; } }
+  else for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) zr[c] += be[c]; }
 }
 
 /* the outputs out [E,B,M] for inputs x (member stride xs, 0: shared by the members); h[1..n-1] receive the hidden
