@@ -45,12 +45,13 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
     from rlkit.core.config import load_config
     from rlkit.core.seeding import seed_everything, derive_seed
     from rlkit.train.loop import build
-    from rlkit.core.device import tune_cpu_allocator, set_blas_threads
+    from rlkit.core.device import tune_cpu_allocator, set_blas_threads, flush_denormals
     torch.set_num_threads(threads)
     path, extra = CONFIGS[case]
     cfg = load_config(ROOT / path, {'train.total_steps': steps, **extra})
     allocator = cfg.train.tune_allocator and tune_cpu_allocator()         # as the training loop does
     set_blas_threads(cfg.train.blas_threads)                              # likewise
+    denormals = flush_denormals(cfg.train.flush_denormals)                 # likewise
     seed_everything(cfg.seed)
     b = build(cfg)
     b.collector.reset(derive_seed(cfg.seed, 'train-envs'))
@@ -68,7 +69,8 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
     return {'case': case, 'impl': 'rlkit', 'env_steps': col.total_steps, 'seconds': sec, 'steps_per_s': col.total_steps / sec,
             'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'rss_after_build_mib': rss_build,
             'replay_bytes_per_transition': None if buf is None else buf.bytes_per_transition, 'threads': threads,
-            'tuned_allocator': allocator, 'blas_threads': cfg.train.blas_threads}
+            'tuned_allocator': allocator, 'blas_threads': cfg.train.blas_threads,
+            'flush_denormals': cfg.train.flush_denormals and denormals}
 
 
 def tuned_allocator_env() -> dict:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from rlkit.core.config import load_config
 from rlkit.core.seeding import seed_everything, derive_seed
 from rlkit.train.loop import build
-from rlkit.core.device import tune_cpu_allocator, set_blas_threads
+from rlkit.core.device import tune_cpu_allocator, set_blas_threads, flush_denormals
 from rlkit.agents.ppo import ppo_loss_grads, _advantages
 from rlkit.agents.networks import clip_and_step, step_optimizer
 from rlkit.core import kernels
@@ -35,8 +35,10 @@ pc = time.perf_counter
 def built(config:str, threads:int, **overrides):
     torch.set_num_threads(threads)
     cfg = load_config(config, {'train.total_steps': 100_000, **overrides})
-    tune_cpu_allocator()                      # as the training loop does (train.tune_allocator, train.blas_threads)
+    tune_cpu_allocator()                      # as the training loop does (train.tune_allocator, train.blas_threads,
+                                              # train.flush_denormals)
     set_blas_threads(cfg.train.blas_threads)
+    flush_denormals(cfg.train.flush_denormals)
     seed_everything(cfg.seed)
     b = build(cfg)
     b.collector.reset(derive_seed(cfg.seed, 'train-envs'))

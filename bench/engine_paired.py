@@ -15,7 +15,14 @@ so if anything this favours SB3. SB3's `learn` is called once per chunk with `re
 set-up per call is well under 1% of a chunk); its learning-rate and clip schedules then restart each chunk, which
 changes the values, not the work.
 
+Denormal floats. rlkit's training loop sets the CPU to treat denormal floats as zero (`train.flush_denormals`,
+`core.device.flush_denormals`); SB3 leaves the CPU as it is. The mode is per thread and the two sides share the
+threads, so it is set before each chunk: by default each side runs as it would on its own (rlkit flushed, SB3 not);
+`--sb3-denormals flushed` gives SB3 the same setting as rlkit (its Adam moments decay into denormals too, so this
+speeds it up a little: the conservative comparison).
+
 Usage: python bench/engine_paired.py [--cases ppo_cartpole,dqn_cartpole,sac_pendulum] [--turns 15] [--json out.json]
+       [--sb3-denormals own|flushed]
        (threads per case as in bench/RESULTS.md: PPO 1, the others 2; --threads T sets all)
 """
 import argparse
@@ -30,7 +37,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 import engine  # noqa: E402  (bench/engine.py: the configs and overrides of each case)
 import _sb3_reference as sb3ref  # noqa: E402
-from engine_breakdown import built  # noqa: E402  (threads, allocator, BLAS threads, seeding and build, as training does)
+from engine_breakdown import built  # noqa: E402  (threads, allocator, BLAS threads, denormals, seeding and build, as training does)
+from rlkit.core.device import flush_denormals  # noqa: E402
 
 # env steps per turn, and the warm-up (past learning_starts) before timing starts
 CHUNK = {'ppo_cartpole': 2048, 'dqn_cartpole': 1024, 'sac_pendulum': 200, 'sac_pendulum_bf16': 200, 'td3_pendulum': 200}
@@ -43,11 +51,12 @@ class RlkitSide:
     def __init__(self, case:str, threads:int, total:int):
         path, extra = engine.CONFIGS[case]
         cfg, self.agent, self.col = built(str(engine.ROOT / path), threads, **{**extra, 'train.total_steps': total})
-        self.total = total
+        self.total, self.flush = total, cfg.train.flush_denormals
         self.per_iter = (cfg.algo.n_steps if self.agent.on_policy else cfg.algo.train_freq) * cfg.env.num_envs
 
     def run(self, steps:int)->int:
         "Train for at least `steps` env steps (whole collect/update iterations); returns the steps taken."
+        flush_denormals(self.flush)                 # (the threads are shared with the other side)
         start = self.col.total_steps
         while self.col.total_steps - start < steps:
             self.agent.set_progress(min(self.col.total_steps / self.total, 1.0))
@@ -58,22 +67,24 @@ class RlkitSide:
 
 class SB3Side:
     "The SB3 reference model of `bench/_sb3_reference.py`, trained a chunk at a time by `learn`."
-    def __init__(self, case:str):
+    def __init__(self, case:str, flush:bool=False):
         a = sb3ref.parse_args([case, '--steps', '1'])
         self.model, self.hparams = sb3ref.CASES[case](a)
+        self.flush = flush
 
     def run(self, steps:int)->int:
+        flush_denormals(self.flush)                 # SB3's own default (False), unless --sb3-denormals flushed
         before = self.model.num_timesteps
         self.model.learn(total_timesteps=steps, reset_num_timesteps=False)
         return self.model.num_timesteps - before
 
 
-def paired(case:str, turns:int, threads:int)->dict:
+def paired(case:str, turns:int, threads:int, sb3_flush:bool=False)->dict:
     "Warm both sides up, then alternate timed chunks; per-turn ratios and their summary."
     import torch
     chunk, warm = CHUNK[case], WARMUP[case]
     mine = RlkitSide(case, threads, warm + chunk * (turns + 1))
-    ref = SB3Side(engine.SB3_CASE.get(case, case))
+    ref = SB3Side(engine.SB3_CASE.get(case, case), sb3_flush)
     torch.set_num_threads(threads)                  # both sides: the same setting (SB3's build does not change it)
     mine.run(warm); ref.run(warm)
     rows = []
@@ -88,6 +99,7 @@ def paired(case:str, turns:int, threads:int)->dict:
     q = lambda p: ratios[min(len(ratios) - 1, int(p * len(ratios)))]
     total = lambda k: turns * chunk / sum(chunk / r[k] for r in rows)     # steps/s over all of a side's timed chunks
     return {'case': case, 'threads': threads, 'chunk_env_steps': chunk, 'turns': turns,
+            'denormals_flushed': {'rlkit': mine.flush, 'sb3': sb3_flush},
             'ratio_median': q(0.5), 'ratio_q25': q(0.25), 'ratio_q75': q(0.75), 'ratio_min': ratios[0], 'ratio_max': ratios[-1],
             'rlkit_steps_per_s': total('rlkit'), 'sb3_steps_per_s': total('sb3'), 'ratio_of_totals': total('rlkit') / total('sb3'),
             'turn_steps_per_s': [{k: round(v, 1) for k, v in r.items()} for r in rows]}
@@ -97,10 +109,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument('--cases', default='ppo_cartpole,dqn_cartpole,sac_pendulum'); p.add_argument('--turns', type=int, default=15)
     p.add_argument('--threads', type=int); p.add_argument('--json')
+    p.add_argument('--sb3-denormals', choices=('own', 'flushed'), default='own')
     a = p.parse_args()
     rows = []
     for case in a.cases.split(','):
-        r = paired(case, a.turns, a.threads or THREADS.get(case, 2))
+        r = paired(case, a.turns, a.threads or THREADS.get(case, 2), a.sb3_denormals == 'flushed')
         rows.append(r)
         print(f"{case:18s} median x{r['ratio_median']:.2f} (quartiles {r['ratio_q25']:.2f}-{r['ratio_q75']:.2f}, "
               f"range {r['ratio_min']:.2f}-{r['ratio_max']:.2f}); totals rlkit {r['rlkit_steps_per_s']:.0f}, "

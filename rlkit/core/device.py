@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
 
+import numpy as np
 import torch
 
 try: import resource
@@ -21,7 +22,7 @@ except ImportError: resource = None  # not available on Windows
 # %% auto #0
 __all__ = ['DEVICE_FORMS', 'MIXED_MODES', 'M_TRIM_THRESHOLD', 'M_MMAP_THRESHOLD', 'DeviceChoice', 'resolve_device',
            'PrecisionPolicy', 'precision_policy', 'to_device', 'memory_stats', 'DeviceTimer', 'set_torch_threads',
-           'set_blas_threads', 'tune_cpu_allocator']
+           'set_blas_threads', 'tune_cpu_allocator', 'flush_denormals', 'denormals_flushed']
 
 # %% ../../nbs/core/02_device.ipynb #cd0be100
 DEVICE_FORMS = '"auto", "cpu", "cuda", "cuda:N" (N = 0, 1, ...), "mps" or a torch.device'
@@ -304,3 +305,25 @@ def tune_cpu_allocator(mmap_threshold:int=32 << 20, # bytes: larger blocks still
     except OSError: return False
     if not hasattr(libc, 'gnu_get_libc_version') or not hasattr(libc, 'mallopt'): return False   # not glibc
     return bool(libc.mallopt(M_MMAP_THRESHOLD, int(mmap_threshold))) and bool(libc.mallopt(M_TRIM_THRESHOLD, int(trim_threshold)))
+
+# %% ../../nbs/core/02_device.ipynb #b7c8d9e1
+def _caller_flushes()->bool:
+    "Whether the calling thread treats denormals as zero now (a NumPy scalar product runs in this thread)."
+    with np.errstate(all='ignore'): return float(np.float32(1e-39) * np.float32(1.0)) == 0.0
+
+def flush_denormals(on:bool=True, # treat denormal floats as zero (True), or compute with them as IEEE 754 says (False)
+                   )->bool|None:
+    "Set the CPU's denormal mode (FTZ/DAZ) in this process's compute threads; the calling thread's previous setting, None where it cannot."
+    from rlkit.core import kernels                        # (built on first use; the kernels reach every OpenMP thread)
+    if kernels.native_library() is not None and (previous := kernels.flush_denormals_(on)) is not None: return previous
+    previous = _caller_flushes()
+    return previous if torch.set_flush_denormal(bool(on)) else None
+
+@contextlib.contextmanager
+def denormals_flushed(on:bool=True, # the mode inside the block
+                     ):
+    "Denormal floats treated as zero inside the block (or not, with on=False), the previous mode restored after it."
+    previous = flush_denormals(on)
+    try: yield previous is not None
+    finally:
+        if previous is not None: flush_denormals(previous)

@@ -22,7 +22,7 @@ from torch import Tensor
 __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
            'blas_available', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
-           'clip_adam_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
+           'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -41,6 +41,24 @@ int rk_openmp(void) {        /* 1 when built with OpenMP (the large clip + Adam 
   return 0;
 #endif
 }
+
+/* denormal floats treated as zero (FTZ for results, DAZ for operands: MXCSR bits 15 and 6) in the calling thread and
+   every thread of its OpenMP team, which PyTorch's and its BLAS's parallel work runs on; threads started later copy the
+   caller's setting. Returns the caller's previous setting (1 on, 0 off), -1 where the CPU has no such mode here. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define RK_FTZ_DAZ 0x8040u
+int rk_flush_denormals(int on) {
+  const int previous = (_mm_getcsr() & RK_FTZ_DAZ) == RK_FTZ_DAZ;
+#ifdef _OPENMP
+  #pragma omp parallel
+#endif
+  { const unsigned c = _mm_getcsr(); _mm_setcsr(on ? c | RK_FTZ_DAZ : c & ~RK_FTZ_DAZ); }
+  return previous;
+}
+#else
+int rk_flush_denormals(int on) { (void)on; return -1; }
+#endif
 
 /* RK_FOR(par, i, n, body): body for i = 0..n-1, spread over OpenMP's threads (PyTorch's) when par. The serial case is
    a plain loop, not an inactive `omp parallel ... if(0)`: that still sets up a team, and a BLAS called inside it starts
@@ -676,6 +694,14 @@ static int net_backward(const rk_net *t, const float *x, long xs, int B, float *
   return *t->failed ? -1 : 0;
 }
 
+/* member e of an ensemble as a network of its own: its parameters (and gradient slots) inside the ensemble's layout */
+static rk_net member_view(const rk_net *t, int e) {
+  rk_net m = *t;
+  m.E = 1;
+  for (int i = 0; i < t->n; i++) { m.ow[i] += (long)e * t->sizes[i] * t->sizes[i + 1]; m.ob[i] += (long)e * t->sizes[i + 1]; }
+  return m;
+}
+
 /* activation buffers h[1..n-1] of E*B*hmax floats each, carved from *w (which moves on) */
 static void net_buffers(const rk_net *t, int B, float **h, float **w) {
   for (int i = 1; i < t->n; i++) { h[i] = *w; *w += (long)t->E * B * t->hmax; }
@@ -752,7 +778,7 @@ int rk_replay_gather(int B, const int64_t *t, const int64_t *e, int64_t steps, i
 
 /* ---- SAC's gradient step (agents/05_sac, SAC._fused_step), all of it: the actor on s and s', the temperature's
    step, the critics' regression on the soft target, their clip and Adam step, the actor's loss through the critic
-   holding the minimum, its clip and Adam step, and the target critics' Polyak step ---- */
+   holding each row's minimum, its clip and Adam step, and the target critics' Polyak step ---- */
 #define RK_LOG_STD_MIN -20.f
 #define RK_LOG_STD_MAX 2.f
 #define RK_HALF_LOG_2PI 0.91893853320467274178f
@@ -782,9 +808,15 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   float *work = malloc(sizeof(float) * ((size_t)R * actor.hmax * (an - 1) + (size_t)E * B * critic.hmax * (cn - 1)
                                         + 2 * dmax + R * o + R * 2 * dd + 4 * R * dd + (size_t)B * oa
                                         + (size_t)E * B * (oa + 2) + 2 * (size_t)B * dd + critic.count));
-  if (!work) return -1;
-  float *w = work, *ha[16], *hc[16];
+  float *mwork = malloc(sizeof(float) * ((size_t)B * critic.hmax * (cn - 1) + (size_t)B * (oa + dd)));
+  int *which = malloc(sizeof(int) * (2 * (size_t)B + 2 * (size_t)E + 1)), *rows = which + B, *start = rows + B,
+      *member_rc = start + E + 1;
+  if (!work || !mwork || !which) { free(work); free(mwork); free(which); return -1; }
+  float *w = work, *ha[16], *hc[16], *hk[16];
   net_buffers(&actor, 2 * B, ha, &w); net_buffers(&critic, B, hc, &w);
+  float *mw = mwork;                               /* the critic holding the minimum, on its rows */
+  for (int i = 1; i < cn; i++) { hk[i] = mw; mw += (long)B * critic.hmax; }
+  float *xk = mw, *dmin = xk + (long)B * oa;
   float *d = w, *spare = d + dmax; w = spare + dmax;
   float *xa = w; w += R * o;                       /* the actor's input: s then s' */
   float *aout = w; w += R * 2 * dd;                /* its outputs: means, unclipped log-stds */
@@ -862,18 +894,39 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
   double aloss = 0.0, ent = 0.0;
   for (int r = 0; r < B; r++) {
-    int which = 0;
-    for (int e = 1; e < E; e++) if (q[(long)e * B + r] < q[(long)which * B + r]) which = e;
-    for (int e = 0; e < E; e++) dq[(long)e * B + r] = e == which ? -1.f / fB : 0.f;
-    aloss += alpha * logp[r] - q[(long)which * B + r];
+    int e_min = 0;
+    for (int e = 1; e < E; e++) if (q[(long)e * B + r] < q[(long)e_min * B + r]) e_min = e;
+    which[r] = e_min;
+    aloss += alpha * logp[r] - q[(long)e_min * B + r];
     ent -= logp[r];
   }
-  if ((rc = net_backward(&critic, xc, 0, B, hc, dq, scratch, 0, din, d, spare))) goto done;
+  /* back-propagated through the critic that holds each row's minimum, on its rows only (the others' gradient there is
+     zero): each critic as a network of its own on its rows, gathered (rows grouped by critic from start[e]), one
+     critic per thread as in the ensemble's passes */
+  for (int e = 0; e <= E; e++) start[e] = 0;
+  for (int r = 0; r < B; r++) start[which[r] + 1]++;
+  for (int e = 0; e < E; e++) start[e + 1] += start[e];
+  for (int r = 0, e = 0; e < E; e++) for (int i = 0; i < B; i++) if (which[i] == e) rows[r++] = i;
+  RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E, {
+    const int k0 = start[e], n_e = start[e + 1] - k0;
+    float *h_e[16];
+    for (int i = 1; i < cn; i++) h_e[i] = hk[i] + (long)k0 * csizes[i];
+    for (int k = k0; k < k0 + n_e; k++) {
+      memcpy(xk + (long)k * oa, xc + (long)rows[k] * oa, sizeof(float) * oa);
+      for (int i = 1; i < cn; i++)
+        memcpy(hk[i] + (long)k * csizes[i], hc[i] + ((long)e * B + rows[k]) * csizes[i], sizeof(float) * csizes[i]);
+      dq[k] = -1.f / fB;
+    }
+    const rk_net m = member_view(&critic, e);
+    member_rc[e] = n_e ? net_backward(&m, xk + (long)k0 * oa, 0, n_e, h_e, dq + k0, scratch, 0, din + (long)k0 * oa,
+                                      d + (long)k0 * critic.hmax, spare + (long)k0 * critic.hmax) : 0;
+    for (int k = k0; k < k0 + n_e; k++) memcpy(dmin + (long)rows[k] * dd, din + (long)k * oa + o, sizeof(float) * dd);
+  })
+  for (int e = 0; e < E; e++) if ((rc = member_rc[e])) goto done;
   /* the gradient at the actor's outputs (see SAC._fused_step for the algebra) */
   for (int r = 0; r < B; r++)
     for (int j = 0; j < dd; j++) {
-      float da = 0.f;
-      for (int e = 0; e < E; e++) da += din[((long)e * B + r) * oa + o + j];
+      const float da = dmin[(long)r * dd + j];
       const float ar = a[(long)r * dd + j], raw = aout[(long)r * 2 * dd + dd + j];
       const float g_u = (2.f * alpha / fB) * ar + (1.f - ar * ar) * da;
       const float inside = raw >= RK_LOG_STD_MIN && raw <= RK_LOG_STD_MAX ? 1.f : 0.f;
@@ -892,7 +945,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
 done:
-  free(work);
+  free(work); free(mwork); free(which);
   return rc;
 }
 '''
@@ -946,6 +999,7 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_set_blas_local.argtypes, lib.rk_set_blas_local.restype = [P], None
     lib.rk_gemm_bf16.argtypes, lib.rk_gemm_bf16.restype = [I, I, I, I, I, P, P, P], I
     lib.rk_bf16_native.restype = I
+    lib.rk_flush_denormals.argtypes, lib.rk_flush_denormals.restype = [I], I
     lib.rk_replay_gather.argtypes = [I, P, P, ctypes.c_int64, ctypes.c_int64, I, I, D, P, P, P, P, P, L, P, L, P, P, P, P, P]
     lib.rk_replay_gather.restype = I
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
@@ -1163,6 +1217,13 @@ def clip_adam_(param:Tensor, # flat parameters, updated in place
         raise ValueError(f"clip_adam_: sizes differ (param {n}, grad {grad.numel()}, moments {exp_avg.numel()}, {exp_avg_sq.numel()})")
     return _lib().rk_clip_adam(_ptr(param), _ptr(grad), _ptr(exp_avg), _ptr(exp_avg_sq), n,
                                -1.0 if max_norm is None else float(max_norm), float(step), lr, beta1, beta2, eps)
+
+# %% ../../nbs/core/06_kernels.ipynb #f1d2e3a4
+def flush_denormals_(on:bool, # treat denormal floats as zero (True) or compute with them (False)
+                    )->bool|None:
+    "FTZ/DAZ on or off in the calling thread and every thread of its OpenMP team (x86); the caller's previous setting, None where there is no such mode."
+    previous = _lib().rk_flush_denormals(int(bool(on)))
+    return None if previous < 0 else bool(previous)
 
 # %% ../../nbs/core/06_kernels.ipynb #4d94f6a6
 class AdamState(NamedTuple):

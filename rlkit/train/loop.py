@@ -23,7 +23,7 @@ import torch
 from ..core.extras import require
 from ..core.config import ExperimentConfig, load_config
 from ..core.seeding import seed_everything, derive_seed, capture_rng_state, restore_rng_state
-from ..core.device import resolve_device, set_torch_threads, set_blas_threads, tune_cpu_allocator
+from ..core.device import resolve_device, set_torch_threads, set_blas_threads, tune_cpu_allocator, denormals_flushed
 from ..core.runs import Run, RunError, read_metrics
 from ..core.checkpoint import save_checkpoint, load_latest, latest_checkpoint, read_manifest
 from ..core.telemetry import Telemetry, Category
@@ -182,7 +182,7 @@ def train(config:str|Path|Mapping|ExperimentConfig|None=None, # config file, dic
     built = build(cfg, choice.device)
     try: run = Run.open(run_dir) if run_dir is not None else Run.create(cfg, root=run_root)
     except BaseException: built.close(); raise
-    with run:
+    with run, denormals_flushed(cfg.train.flush_denormals):      # (the previous mode back afterwards)
         run.update_lineage(device=str(choice))
         built.collector.reset(derive_seed(cfg.seed, 'train-envs'))
         return _train_loop(cfg, run, built, LoopState(), cfg.eval.video if video is None else video)
@@ -209,7 +209,7 @@ def resume(run_dir:str|Path, # a run directory with checkpoints
     except BaseException:
         if built is not None: built.close()
         run.release(); raise
-    with run:
+    with run, denormals_flushed(cfg.train.flush_denormals):      # (the previous mode back afterwards)
         run.mark('running')
         run.update_lineage(resumed_from=str(path), resumes=run.lineage.get('resumes', 0) + 1)
         return _train_loop(cfg, run, built, ls, cfg.eval.video if video is None else video)
