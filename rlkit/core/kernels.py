@@ -225,12 +225,12 @@ void rk_activation_grad_bias(float *restrict d, const float *restrict h, float *
   RK_TASKS(E, B, N, e, c0, c1, activation_grad_bias_member(e, d, h, db, B, N, act, c0, c1);)
 }
 
-/* out[e,b,:] = h[e,b,:] @ w[e] + bias[e] for few outputs M (wt: M*N floats of workspace) */
+/* out[e,b,:] = h[e,b,:] @ w[e] + bias[e] for few outputs M, rows r0..r1 (wt: M*N floats of the task's workspace) */
 static void narrow_forward_member(int e, const float *restrict h, const float *restrict w, const float *restrict bias,
-                                  float *restrict out, int B, int N, int M, float *restrict wt) {
+                                  float *restrict out, int B, int N, int M, float *restrict wt, int r0, int r1) {
   const float *we = w + (long)e * N * M;
   for (int n = 0; n < N; n++) for (int m = 0; m < M; m++) wt[(long)m * N + n] = we[(long)n * M + m];  /* w[e]^T */
-  for (int b = 0; b < B; b++) {
+  for (int b = r0; b < r1; b++) {
     const float *hr = h + ((long)e * B + b) * N;
     for (int m = 0; m < M; m++) {
       const float *wr = wt + (long)m * N;
@@ -245,9 +245,12 @@ static void narrow_forward_member(int e, const float *restrict h, const float *r
 /* returns -1 when out of memory */
 int rk_narrow_forward(const float *restrict h, const float *restrict w, const float *restrict bias,
                       float *restrict out, int E, int B, int N, int M) {
-  float *wt = malloc(sizeof(float) * (size_t)E * M * N);
+  const int parts = col_parts(E, B, N);            /* (a lone network's rows split over the threads) */
+  float *wt = malloc(sizeof(float) * (size_t)E * parts * M * N);
   if (!wt) return -1;
-  RK_FOR(RK_SPREAD_MEMBERS(E, B, N), e, E, narrow_forward_member(e, h, w, bias, out, B, N, M, wt + (long)e * M * N);)
+  RK_FOR(parts > 1 || RK_SPREAD_MEMBERS(E, B, N), task, E * parts,
+         narrow_forward_member(task / parts, h, w, bias, out, B, N, M, wt + (long)task * M * N,
+                               (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
   free(wt);
   return 0;
 }
@@ -624,15 +627,24 @@ static void net_gemm(const rk_net *t, int i, int ta, int tb, int M, int N, int K
   }
 }
 
-/* layer i of member e by a product, then its bias and (ReLU) activation */
-static void dense_forward_member(const rk_net *t, int i, int e, const float *x, long xs, int B, float **h, float *z) {
-  const int K = t->sizes[i], N = t->sizes[i + 1], hidden = i < t->n - 1;
-  const float *in = i == 0 ? x + e * xs : h[i] + (long)e * B * K, *be = t->p + t->ob[i] + (long)e * N;
+/* layer i's bias and (ReLU) activation on rows r0..r1 of member e's product z, in one pass */
+static void dense_bias_rows(const rk_net *t, int i, int e, int B, float *z, int r0, int r1) {
+  const int N = t->sizes[i + 1], relu = i < t->n - 1 && t->act == 1;
+  const float *be = t->p + t->ob[i] + (long)e * N;
   float *ze = z + (long)e * B * N;
-  net_gemm(t, i, 0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, ze);
-  if (hidden && t->act == 1)         /* the bias and the ReLU in one pass */
-    for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) { const float v = zr[c] + be[c]; zr[c] = v > 0.f ? v : 0.f; } }
-  else for (long r = 0; r < B; r++) { float *zr = ze + r * N; for (int c = 0; c < N; c++) zr[c] += be[c]; }
+  for (long r = r0; r < r1; r++) {
+    float *zr = ze + r * N;
+    if (relu) for (int c = 0; c < N; c++) { const float v = zr[c] + be[c]; zr[c] = v > 0.f ? v : 0.f; }
+    else for (int c = 0; c < N; c++) zr[c] += be[c];
+  }
+}
+
+/* layer i of member e by a product; then its bias and activation unless bias (0: the caller adds them) */
+static void dense_forward_member(const rk_net *t, int i, int e, const float *x, long xs, int B, float **h, float *z, int bias) {
+  const int K = t->sizes[i], N = t->sizes[i + 1];
+  const float *in = i == 0 ? x + e * xs : h[i] + (long)e * B * K;
+  net_gemm(t, i, 0, 0, B, N, K, in, t->p + t->ow[i] + (long)e * K * N, z + (long)e * B * N);
+  if (bias) dense_bias_rows(t, i, e, B, z, 0, B);
 }
 
 /* the outputs out [E,B,M] for inputs x (member stride xs, 0: shared by the members); h[1..n-1] receive the hidden
@@ -645,7 +657,13 @@ static int net_forward(const rk_net *t, const float *x, long xs, int B, float **
     float *z = hidden ? h[i + 1] : out;
     if (i == 0 && K < 16) rk_thin_forward(x, xs, W, b, z, E, B, K, N, hidden && t->act == 1);
     else if (!hidden && N < 16) { if (rk_narrow_forward(h[i], W, b, z, E, B, K, N)) return -1; }
-    else RK_FOR(RK_MEMBERS_IN_PARALLEL(E), e, E, dense_forward_member(t, i, e, x, xs, B, h, z);)
+    else if (RK_MEMBERS_IN_PARALLEL(E)) RK_FOR(1, e, E, dense_forward_member(t, i, e, x, xs, B, h, z, 1);)
+    else {                           /* the products on the BLAS's threads, then the bias pass split by rows */
+      for (int e = 0; e < E; e++) dense_forward_member(t, i, e, x, xs, B, h, z, 0);
+      const int parts = col_parts(E, B, N);
+      RK_FOR(parts > 1, task, E * parts,
+             dense_bias_rows(t, i, task / parts, B, z, (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
+    }
     if (hidden && t->act == 2) for (long j = 0; j < (long)E * B * N; j++) z[j] = tanhf(z[j]);
   }
   return *t->failed ? -1 : 0;
@@ -836,7 +854,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   /* the actor on s and s', then the squashed Gaussian sample (agents/02_networks, squashed_gaussian_sample) */
   memcpy(xa, obs, sizeof(float) * B * o); memcpy(xa + (long)B * o, next_obs, sizeof(float) * B * o);
   if ((rc = net_forward(&actor, xa, 0, 2 * B, ha, aout))) goto done;
-  for (long r = 0; r < R; r++) {
+  RK_FOR(rk_threads() > 1 && R * dd >= 256, r, R, {      /* (rows on their own: split over the threads) */
     float lp = 0.f, corr = 0.f;
     for (int j = 0; j < dd; j++) {
       const float mu = aout[r * 2 * dd + j], raw = aout[r * 2 * dd + dd + j];
@@ -847,7 +865,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
       log_std[r * dd + j] = ls; u[r * dd + j] = uj; a[r * dd + j] = tanhf(uj);
     }
     logp[r] = -lp - corr;
-  }
+  })
   /* the temperature */
   float alpha = expf(*log_alpha), alpha_loss = 0.f;
   if (auto_alpha) {
