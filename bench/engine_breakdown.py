@@ -10,10 +10,13 @@
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
 * outside -- the parts of a SAC env step around the native gradient step (bfloat16), timed in training and alone.
+* denormals -- SAC Pendulum's env steps per second in chunks of 200 steps after a 300-step warm-up, with denormal
+           floats flushed to zero (train.flush_denormals, the default) and without: Adam's moments of parameters whose
+           gradient stays zero decay into the denormal range after several hundred steps, and the steps slow down then.
 * cache -- why small operations cost more in training than in a loop: one fused Adam step of DQN's network in a loop,
            after evicting the caches, and inside DQN's training (run on its own: `engine_breakdown.py cache`).
 
-Usage: python bench/engine_breakdown.py [ppo|dqn|sac|outside|cache ...] [--threads T]   (default: ppo dqn sac; PPO 1 thread, the rest 2)
+Usage: python bench/engine_breakdown.py [ppo|dqn|sac|outside|denormals|cache ...] [--threads T]   (default: ppo dqn sac; PPO 1 thread, the rest 2)
 """
 import argparse
 import time
@@ -191,13 +194,29 @@ def cache(threads:int)->dict:
             'clip_and_adam_in_loop_us': best_us(lambda: clip_and_step(opt, [net.flat], cfg.algo.max_grad_norm), n=500)}
 
 
+def denormals(threads:int, chunks:int=12, chunk:int=200)->dict:
+    "Steps per second of SAC Pendulum training, chunk by chunk, with denormals flushed and without (a fresh agent each)."
+    out = {}
+    for flush in (True, False):
+        cfg, ag, col = built('configs/sac_pendulum.yaml', threads, **{'train.flush_denormals': flush})
+        for _ in range(300): col.collect(ag, 1); ag.update()
+        rates = []
+        for _ in range(chunks):
+            t = pc()
+            for _ in range(chunk): col.collect(ag, 1); ag.update()
+            rates.append(chunk / (pc() - t))
+        out.update({f"{'flushed' if flush else 'kept'}: chunk {i} steps/s": r for i, r in enumerate(rates)})
+    flush_denormals(True)
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('cases', nargs='*', default=['ppo', 'dqn', 'sac']); p.add_argument('--threads', type=int)
     a = p.parse_args()
     for case in a.cases:
         threads = a.threads or (1 if case == 'ppo' else 2)
-        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac, 'cache': cache, 'outside': outside}[case](threads)
+        res = {'ppo': ppo, 'dqn': dqn, 'sac': sac, 'cache': cache, 'outside': outside, 'denormals': denormals}[case](threads)
         print(f"{case} ({threads} thread{'s' if threads > 1 else ''}): " + ', '.join(f'{k} {v:,.1f}' for k, v in res.items()), flush=True)
 
 
