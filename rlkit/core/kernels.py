@@ -381,17 +381,39 @@ static double sum_squares(const float *restrict g, long lo, long hi) {
   return ss;
 }
 
-static void adam_range(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi,
-                       float f, float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep) {
+/* Adam on p[lo..hi) with the gradient scaled by f, which is written back only when f != 1 (clip_grad_norm_ leaves the
+   gradient scaled; unscaled it is unchanged). With tp: the Polyak step tp += tw (p - tp) on the new p in the same pass
+   (SAC's target critics). With ss: the gradient's sum of squares over the range, added as it goes (when nothing is
+   clipped the norm is only reported, so it need not take a pass of its own). The flags are constants at each call
+   below, so each combination compiles to a loop of its own. */
+static inline __attribute__((always_inline)) double adam_pass(
+    float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi, float f,
+    float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep, float *restrict tp, float tw,
+    int scaled, int polyak, int norm) {
+  double ss = 0.0;
+  #pragma omp simd reduction(+:ss)
   for (long i = lo; i < hi; i++) {
+    if (norm) ss += (double)g[i] * (double)g[i];
     const float gi = g[i] * f;
     const float mi = m[i] + a1 * (gi - m[i]);
     const float vi = b2 * v[i] + a2 * gi * gi;
-    g[i] = gi; m[i] = mi; v[i] = vi;
-    p[i] -= step_size * mi / (sqrtf(vi) / bc2_sqrt + ep);
+    if (scaled) g[i] = gi;
+    m[i] = mi; v[i] = vi;
+    const float pi = p[i] - step_size * mi / (sqrtf(vi) / bc2_sqrt + ep);
+    p[i] = pi;
+    if (polyak) tp[i] += tw * (pi - tp[i]);
   }
+  return ss;
 }
-
+static double adam_range(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi,
+                         float f, float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep,
+                         float *restrict tp, float tw, int norm) {
+#define RK_ADAM(S, P, N) adam_pass(p, g, m, v, lo, hi, f, step_size, bc2_sqrt, a1, b2, a2, ep, tp, tw, S, P, N)
+  if (f != 1.f) return tp ? RK_ADAM(1, 1, 0) : RK_ADAM(1, 0, 0);
+  if (norm) return tp ? RK_ADAM(0, 1, 1) : RK_ADAM(0, 0, 1);
+  return tp ? RK_ADAM(0, 1, 0) : RK_ADAM(0, 0, 0);
+#undef RK_ADAM
+}
 static int n_chunks(long n) {
 #ifdef _OPENMP
   if (n > RK_PARALLEL_MIN) { const int t = omp_get_max_threads(); return t < 1 ? 1 : t > RK_MAX_CHUNKS ? RK_MAX_CHUNKS : t; }
@@ -399,20 +421,30 @@ static int n_chunks(long n) {
   return 1;
 }
 
-double rk_clip_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
-                    double max_norm, double step, double lr, double beta1, double beta2, double eps) {
-  const int T = n_chunks(n);
+/* rk_clip_adam, and with tp the Polyak step towards the new parameters in the same pass (tw: its rate) */
+static double clip_adam_polyak(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
+                               double max_norm, double step, double lr, double beta1, double beta2, double eps,
+                               float *restrict tp, float tw) {
+  const int T = n_chunks(n), clip = max_norm >= 0.0;
   double part[RK_MAX_CHUNKS];
-  RK_FOR(T > 1, t, T, part[t] = sum_squares(g, n * t / T, n * (t + 1) / T);)
+  if (clip) { RK_FOR(T > 1, t, T, part[t] = sum_squares(g, n * t / T, n * (t + 1) / T);) }
   double ss = 0.0;
-  for (int t = 0; t < T; t++) ss += part[t];
-  const float norm = (float)sqrt(ss);
   float f = 1.f;
-  if (max_norm >= 0.0) { const float c = (float)max_norm / (norm + 1e-6f); if (!(c >= 1.f)) f = c; }
+  if (clip) {
+    for (int t = 0; t < T; t++) ss += part[t];
+    const float c = (float)max_norm / ((float)sqrt(ss) + 1e-6f);
+    if (!(c >= 1.f)) f = c;
+  }
   const float step_size = (float)(lr / (1.0 - pow(beta1, step))), bc2_sqrt = (float)sqrt(1.0 - pow(beta2, step));
   const float a1 = (float)(1.0 - beta1), b2 = (float)beta2, a2 = (float)(1.0 - beta2), ep = (float)eps;
-  RK_FOR(T > 1, t, T, adam_range(p, g, m, v, n * t / T, n * (t + 1) / T, f, step_size, bc2_sqrt, a1, b2, a2, ep);)
-  return norm;
+  RK_FOR(T > 1, t, T, const double s_t = adam_range(p, g, m, v, n * t / T, n * (t + 1) / T, f, step_size, bc2_sqrt,
+                                                      a1, b2, a2, ep, tp, tw, !clip); if (!clip) part[t] = s_t;)
+  if (!clip) for (int t = 0; t < T; t++) ss += part[t];
+  return (float)sqrt(ss);
+}
+double rk_clip_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
+                    double max_norm, double step, double lr, double beta1, double beta2, double eps) {
+  return clip_adam_polyak(p, g, m, v, n, max_norm, step, lr, beta1, beta2, eps, 0, 0.f);
 }
 
 /* ---- products through the BLAS that PyTorch carries: its `sgemm_`, handed over once by `rk_set_sgemm` ----
@@ -945,7 +977,9 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
     closs += 0.5 * sq * weight[r];
   }
   if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
-  const float cnorm = (float)rk_clip_adam(cp, cg, cm, cv, critic.count, max_norm, steps[1] + 1, opt[4], opt[5], opt[6], opt[7]);
+  /* their clip and Adam step, with the target critics' Polyak step towards them in the same pass */
+  const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, steps[1] + 1, opt[4], opt[5], opt[6],
+                                              opt[7], tp, (float)tau);
   /* the actor's loss: alpha log pi - min_e Q_e(s, a~pi), through the critics just updated */
   for (int r = 0; r < B; r++) memcpy(xc + (long)r * oa + o, a + (long)r * dd, sizeof(float) * dd);
   if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
@@ -992,13 +1026,6 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
     }
   if ((rc = net_backward(&actor, xa, 0, B, ha, gu, ag, 1, 0, d, spare))) goto done;
   rk_clip_adam(ap, ag, am, av, actor.count, max_norm, steps[0] + 1, opt[0], opt[1], opt[2], opt[3]);
-  /* the target critics, a Polyak step towards the critics */
-  {
-    const float tw = (float)tau;
-    const long n = critic.count;
-    const int T = n_chunks(n);
-    RK_FOR(T > 1, t, T, for (long i = n * t / T; i < n * (t + 1) / T; i++) tp[i] += tw * (cp[i] - tp[i]);)
-  }
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
 done:
