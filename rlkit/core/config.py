@@ -150,7 +150,7 @@ class TrainConfig(Section):
     device: str = Field('auto', description="'auto', 'cpu', 'cuda', 'cuda:N'")
     torch_threads: int | None = Field(None, ge=1, description="torch.set_num_threads (None: leave as is)")
     tune_allocator: bool = Field(True, description="keep freed memory mapped for reuse (glibc malloc; see core.device.tune_cpu_allocator)")
-    flush_denormals: bool = Field(True, description="treat denormal floats as zero on the CPU, in every compute thread (Adam moments that decay into that range slow the steps several-fold; see core.device.flush_denormals)")
+    flush_denormals: bool = Field(True, description="CPU runs: treat denormal floats as zero in every compute thread (Adam moments that decay into that range slow the steps several-fold; see core.device.flush_denormals)")
     blas_threads: int | None = Field(1, ge=1, description="threads of NumPy's BLAS, which the networks use for narrow products; 1 keeps its idle workers off the cores torch uses (None: leave as is)")
     backend: str = Field('native', description="how envs are stepped and data collected (see rlkit.train.registry)")
     log_every_steps: int = Field(1_000, ge=1, description="env steps between TRAINER/ACTOR metric records (off-policy)")

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/train/01_loop.ipynb #316ca712
 from __future__ import annotations
+import contextlib
 import copy
 import difflib
 import io
@@ -161,6 +162,10 @@ def gate_check(ecfg, ls:LoopState, ev:dict)->str|None:
     return None
 
 # %% ../../nbs/train/01_loop.ipynb #9ff8a31e
+def _denormal_mode(cfg:ExperimentConfig, device:torch.device):
+    "The CPU's denormal mode for the run (`train.flush_denormals`, see `core.device`), the previous one back afterwards; left alone for a GPU run."
+    return denormals_flushed(cfg.train.flush_denormals) if device.type == 'cpu' else contextlib.nullcontext()
+
 def _process_settings(cfg:ExperimentConfig)->None:
     "The process-wide settings a run asks for: torch's and NumPy's BLAS thread counts and the allocator policy (see `core.device`)."
     set_torch_threads(cfg.train.torch_threads)
@@ -182,7 +187,7 @@ def train(config:str|Path|Mapping|ExperimentConfig|None=None, # config file, dic
     built = build(cfg, choice.device)
     try: run = Run.open(run_dir) if run_dir is not None else Run.create(cfg, root=run_root)
     except BaseException: built.close(); raise
-    with run, denormals_flushed(cfg.train.flush_denormals):      # (the previous mode back afterwards)
+    with run, _denormal_mode(cfg, choice.device):
         run.update_lineage(device=str(choice))
         built.collector.reset(derive_seed(cfg.seed, 'train-envs'))
         return _train_loop(cfg, run, built, LoopState(), cfg.eval.video if video is None else video)
@@ -209,7 +214,7 @@ def resume(run_dir:str|Path, # a run directory with checkpoints
     except BaseException:
         if built is not None: built.close()
         run.release(); raise
-    with run, denormals_flushed(cfg.train.flush_denormals):      # (the previous mode back afterwards)
+    with run, _denormal_mode(cfg, choice.device):
         run.mark('running')
         run.update_lineage(resumed_from=str(path), resumes=run.lineage.get('resumes', 0) + 1)
         return _train_loop(cfg, run, built, ls, cfg.eval.video if video is None else video)
