@@ -70,7 +70,7 @@ def rlkit_run(case: str, steps: int, threads: int) -> dict:
             'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'rss_after_build_mib': rss_build,
             'replay_bytes_per_transition': None if buf is None else buf.bytes_per_transition, 'threads': threads,
             'tuned_allocator': allocator, 'blas_threads': cfg.train.blas_threads,
-            'flush_denormals': cfg.train.flush_denormals and denormals}
+            'flush_denormals': cfg.train.flush_denormals and denormals is not None}   # (it returns the previous mode)
 
 
 def tuned_allocator_env() -> dict:

@@ -114,15 +114,18 @@ static inline int col_at(int N, int p, int parts) {
   const long chunks = (N + RK_W - 1) / RK_W, c = chunks * p / parts * RK_W;
   return c < N ? (int)c : N;
 }
-/* how many parts each of E members is split into, so that the tasks fill the threads (1: the members alone) */
-static int col_parts(int E, int B, int N) {
+/* a task's rows: B rows split into `parts` runs; part p is [row_at(p), row_at(p+1)) */
+static inline int row_at(int B, int p, int parts) { return (int)((long)B * p / parts); }
+/* how many parts (of columns or of rows) each of E members is split into, so that the tasks fill the threads (1: the
+   members alone) */
+static int member_parts(int E, int B, int N) {
   const int T = rk_threads();
   if (T < 2 || E >= T || (long)E * B * N < RK_MEMBERS_PARALLEL_MIN || rk_in_parallel()) return 1;
   return (T + E - 1) / E;
 }
 /* body for each (member e, columns c0..c1) task, spread over the threads when there are several tasks and enough work */
 #define RK_TASKS(E, B, N, e, c0, c1, ...) { \
-  const int parts_ = col_parts(E, B, N); \
+  const int parts_ = member_parts(E, B, N); \
   RK_FOR((parts_ > 1 || RK_SPREAD_MEMBERS(E, B, N)), task_, (E) * parts_, \
          const int e = task_ / parts_, c0 = col_at(N, task_ % parts_, parts_), c1 = col_at(N, task_ % parts_ + 1, parts_); \
          __VA_ARGS__) }
@@ -158,10 +161,10 @@ static void thin_forward_member(int e, const float *restrict x, long xs, const f
 
 void rk_thin_forward(const float *restrict x, long xs, const float *restrict w, const float *restrict bias,
                      float *restrict out, int E, int B, int K, int N, int act) {
-  const int parts = col_parts(E, B, N);            /* (split by rows here: nothing is summed over them) */
+  const int parts = member_parts(E, B, N);            /* (split by rows here: nothing is summed over them) */
   RK_FOR(parts > 1 || RK_SPREAD_MEMBERS(E, B, N), task, E * parts,
          thin_forward_member(task / parts, x, xs, w, bias, out, B, K, N, act,
-                             (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
+                             row_at(B, task % parts, parts), row_at(B, task % parts + 1, parts));)
 }
 
 /* the weight gradient of that layer: dw[e] = x[e]^T d[e]; columns c0..c1 */
@@ -245,12 +248,12 @@ static void narrow_forward_member(int e, const float *restrict h, const float *r
 /* returns -1 when out of memory */
 int rk_narrow_forward(const float *restrict h, const float *restrict w, const float *restrict bias,
                       float *restrict out, int E, int B, int N, int M) {
-  const int parts = col_parts(E, B, N);            /* (a lone network's rows split over the threads) */
+  const int parts = member_parts(E, B, N);            /* (a lone network's rows split over the threads) */
   float *wt = malloc(sizeof(float) * (size_t)E * parts * M * N);
   if (!wt) return -1;
   RK_FOR(parts > 1 || RK_SPREAD_MEMBERS(E, B, N), task, E * parts,
          narrow_forward_member(task / parts, h, w, bias, out, B, N, M, wt + (long)task * M * N,
-                               (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
+                               row_at(B, task % parts, parts), row_at(B, task % parts + 1, parts));)
   free(wt);
   return 0;
 }
@@ -731,9 +734,9 @@ static int net_forward(const rk_net *t, const float *x, long xs, int B, float **
     else if (RK_MEMBERS_IN_PARALLEL(E)) RK_FOR(1, e, E, dense_forward_member(t, i, e, x, xs, B, h, z, 1);)
     else {                           /* the products on the BLAS's threads, then the bias pass split by rows */
       for (int e = 0; e < E; e++) dense_forward_member(t, i, e, x, xs, B, h, z, 0);
-      const int parts = col_parts(E, B, N);
+      const int parts = member_parts(E, B, N);
       RK_FOR(parts > 1, task, E * parts,
-             dense_bias_rows(t, i, task / parts, B, z, (int)((long)B * (task % parts) / parts), (int)((long)B * (task % parts + 1) / parts));)
+             dense_bias_rows(t, i, task / parts, B, z, row_at(B, task % parts, parts), row_at(B, task % parts + 1, parts));)
     }
     if (hidden && t->act == 2) for (long j = 0; j < (long)E * B * N; j++) z[j] = tanhf(z[j]);
   }
@@ -1126,9 +1129,7 @@ def _torch_sgemm()->int|None: return _torch_symbol('sgemm_')
 
 def _cpu_flags()->set[str]:
     "The CPU's feature flags as Linux lists them (empty elsewhere)."
-    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
-    except OSError: return set()
-    return next((set(l.split(':', 1)[1].split()) for l in lines if l.startswith('flags')), set())
+    return next((set(l.split(':', 1)[1].split()) for l in _cpu_fingerprint().splitlines() if l.startswith('flags')), set())
 
 # %% ../../nbs/core/06_kernels.ipynb #3867c419
 def native_library()->ctypes.CDLL|None:
