@@ -697,11 +697,11 @@ def plain_fused_adam(opt:torch.optim.Optimizer, p:Tensor)->bool:
     return g['params'][0] is p and not g['weight_decay'] and not g['maximize']
 
 def native_adam_state(opt:torch.optim.Optimizer, p:Tensor)->kernels.AdamState|None:
-    "`p` with its gradient and `opt`'s state and hyperparameters as the native kernels take them; None unless `plain_fused_adam` and the state exists."
+    "`p` with its gradient and `opt`'s state (its step counter too) and hyperparameters as the native kernels take them; None unless `plain_fused_adam` and the state exists."
     st = opt.state.get(p)
     if not st or not plain_fused_adam(opt, p): return None
     g = opt.param_groups[0]
-    return kernels.AdamState(p.data, p.grad, st['exp_avg'], st['exp_avg_sq'], float(st['step']), g['lr'], g['betas'][0],
+    return kernels.AdamState(p.data, p.grad, st['exp_avg'], st['exp_avg_sq'], st['step'], g['lr'], g['betas'][0],
                              g['betas'][1], g['eps'])
 
 def _native_clip_adam(opt:torch.optim.Optimizer, params:list[Tensor], max_grad_norm:float|None)->Tensor|None:

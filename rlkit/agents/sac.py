@@ -120,34 +120,58 @@ class SAC(_ActorCriticOffPolicy):
         return (self._fused_step if fused else self._autograd_step)(b, noise)
 
     native_step = True       # run the fused step in one `kernels.sac_step` call where it applies (see above)
+    native_phase = True      # run `update` through `_NativePhase` where it applies (see below)
 
     def _step_is_native(self, b:dict)->bool:
         "Whether `kernels.sac_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
-        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and b['obs'].dtype == torch.float32): return False
+        return self._native_applies(b['obs'])
+
+    def _native_applies(self, obs:Tensor)->bool:
+        "`_step_is_native` for minibatches of observations like `obs` (their dtype and device)."
+        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and obs.dtype == torch.float32): return False
         pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
         if self.auto_alpha: pairs.append((self.optimizers['alpha'], self.log_alpha))
         if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
-        return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(b['obs'], 0)
-                and self.critic._native(b['obs'], 0) and kernels.blas_available())
+        return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(obs, 0)
+                and self.critic._native(obs, 0) and kernels.blas_available())
 
-    def _native_step(self, b:dict, noise:Tensor)->Tensor:
-        "`_fused_step` in one native call (`kernels.sac_step`); the same statistics."
+    def _native_step_args(self, obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor,
+                          noise:Tensor)->dict:
+        "`kernels.sac_step`'s arguments: this agent's networks, optimiser states and settings, and a minibatch."
         cfg, actor, critic = self.cfg, self.actor, self.critic
         actor.flat.grad, critic.flat.grad = actor.grad_buffer(), critic.grad_buffer()
         alpha = None
         if self.auto_alpha:
             if self.log_alpha.grad is None: self.log_alpha.grad = torch.zeros_like(self.log_alpha)
             alpha = native_adam_state(self.optimizers['alpha'], self.log_alpha)
-        stats, diff = kernels.sac_step(
-            native_adam_state(self.optimizers['actor'], actor.flat), actor.sizes,
-            native_adam_state(self.optimizers['critic'], critic.flat), critic.sizes, cfg.n_critics, self.critic_target.flat.data, cfg.activation, self.log_alpha.data, alpha,
-            self.target_entropy, b['obs'], b['action'], b['reward'], b['next_obs'], b['discount'], b['weight'], noise,
-            cfg.max_grad_norm, cfg.tau, bfloat16=self.matmul_dtype is torch.bfloat16)
-        for name in ('actor', 'critic') + (('alpha',) if self.auto_alpha else ()):
-            opt = self.optimizers[name]; opt.state[opt.param_groups[0]['params'][0]]['step'].add_(1)
+        return dict(actor=native_adam_state(self.optimizers['actor'], actor.flat), actor_sizes=actor.sizes,
+                    critic=native_adam_state(self.optimizers['critic'], critic.flat), critic_sizes=critic.sizes,
+                    n_critics=cfg.n_critics, critic_target=self.critic_target.flat.data, activation=cfg.activation,
+                    log_alpha=self.log_alpha.data, alpha=alpha, target_entropy=self.target_entropy, obs=obs, action=action,
+                    reward=reward, next_obs=next_obs, discount=discount, weight=weight, noise=noise,
+                    max_norm=cfg.max_grad_norm, tau=cfg.tau, bfloat16=self.matmul_dtype is torch.bfloat16)
+
+    def _native_step(self, b:dict, noise:Tensor)->Tensor:
+        "`_fused_step` in one native call (`kernels.sac_step`, which also advances the optimisers' step counts); the same statistics."
+        stats, diff = kernels.sac_step(**self._native_step_args(b['obs'], b['action'], b['reward'], b['next_obs'],
+                                                                 b['discount'], b['weight'], noise))
         if self.prioritized: self.buffer.update_priorities(b['index'], diff.abs().mean(0))
         self.grad_steps += 1
         return stats
+
+    def update(self, batch=None)->dict[str, float]:
+        "An update phase (`OffPolicyAgent.update`), run by `_NativePhase` where it applies: the same draws, steps and statistics."
+        phase = self._native_phase()
+        if phase.calls is None or not self.ready(): return super().update(batch)
+        out = dict(zip(self.stat_names, self.phase_stats(phase.run(self)).tolist()))
+        out.update(self.extra_stats())
+        return out
+
+    def _native_phase(self)->_NativePhase:
+        "The prepared calls of an update phase, made again whenever what they were made from has changed (see `_NativePhase.key`)."
+        key = _NativePhase.key(self)
+        if getattr(self, '_phase', None) is None or self._phase.made_from != key: self._phase = _NativePhase(self, key)
+        return self._phase
 
     def _alpha_step(self, logp:Tensor)->tuple[Tensor, Tensor]:
         "The temperature's step from the batch's log-probabilities; `(alpha after the step, alpha loss)`."
@@ -208,6 +232,58 @@ class SAC(_ActorCriticOffPolicy):
         self.grad_steps += 1
         polyak_update(self.critic_target, self.critic, cfg.tau)
         return torch.stack([c_loss, a_loss, alpha_loss, q.mean(), -logp_s.mean(), alpha, c_norm])
+
+class _NativePhase:
+    "SAC's update phase as prepared native calls: uniform replay drawn and gathered into fixed tensors, one `kernels.prepare_sac_step` call per gradient step."
+    def __init__(self, agent:SAC, made_from:tuple):
+        self.made_from, self.calls = made_from, None
+        cfg, buf, B, k = agent.cfg, agent.buffer, agent.cfg.batch_size, agent.cfg.gradient_steps
+        fields = (buf.obs, buf.next_obs, buf.action)
+        if agent.prioritized or not (agent.native_phase and buf.native_sample and kernels.native_available() and all(x.is_contiguous() for x in fields)
+                                     and agent._native_applies(buf.obs) and buf.action.dtype == torch.float32): return
+        self.t, self.e = torch.empty(k * B, dtype=torch.long), torch.empty(k * B, dtype=torch.long)
+        self.gather = kernels.prepare_replay_gather(self.t, self.e, buf.steps, cfg.n_step, cfg.gamma, buf.reward, buf.terminated,
+                                                    buf.truncated, buf.obs, buf.next_obs, buf.action)
+        obs, action, ret, next_obs, disc = self.gather.outputs
+        self.noise, weight = torch.empty(2 * B, agent.act_dim), torch.ones(B)
+        rows = lambda x, i: x[i * B:(i + 1) * B]
+        self.calls = [kernels.prepare_sac_step(**agent._native_step_args(rows(obs, i), rows(action, i), rows(ret, i), rows(next_obs, i),
+                                                                          rows(disc, i), weight, self.noise)) for i in range(k)]
+
+    @staticmethod
+    def key(agent:SAC)->tuple:
+        "What the calls are made from: the addresses of every tensor they read or write, the optimisers' settings, the agent's."
+        opts = [agent.optimizers[k] for k in ('actor', 'critic', 'alpha') if k in agent.optimizers]
+        state = [t for o in opts for t in (o.state.get(o.param_groups[0]['params'][0]) or {}).values()]
+        buf = agent.buffer
+        tensors = (agent.actor.flat, agent.critic.flat, agent.critic_target.flat, agent.log_alpha, agent.actor._grad,
+                   agent.critic._grad, agent.log_alpha.grad, *state, buf.obs, buf.next_obs, buf.action, buf.reward,
+                   buf.terminated, buf.truncated)
+        groups = tuple((len(g['params']), g['betas'], g['eps'], g['weight_decay'], g['maximize']) for o in opts for g in o.param_groups)
+        c = agent.cfg
+        return (agent.native_step, agent.native_phase, buf.native_sample, kernels.native_available(), agent.prioritized, agent.matmul_dtype,
+                tuple(None if t is None else t.data_ptr() for t in tensors), groups, c.batch_size, c.gradient_steps, c.n_step,
+                c.gamma, c.max_grad_norm, c.tau, agent.target_entropy, agent.auto_alpha)
+
+    def run(self, agent:SAC)->list[Tensor]:
+        "The phase's steps: the minibatches drawn as `OffPolicyAgent.sample(k)` draws them and the noise as `train_step` does."
+        buf, n = agent.buffer, len(self.t)
+        stored = min(buf.steps, buf.capacity)
+        torch.randint(stored, (n,), generator=agent.sample_generator, out=self.t).add_(buf.steps - stored)
+        torch.randint(buf.n_envs, (n,), generator=agent.sample_generator, out=self.e)
+        self.gather.args['steps'] = buf.steps
+        self.gather()
+        lrs = [agent.optimizers[k].param_groups[0]['lr'] if k in agent.optimizers else 0.0 for k in ('actor', 'critic', 'alpha')]
+        rows = []
+        for call in self.calls:
+            torch.randn(self.noise.shape, out=self.noise)
+            opt = call.args['opt']
+            opt[0], opt[4], opt[8] = lrs
+            rows.append(call()[0])
+            agent.grad_steps += 1
+        return rows
+
+    def __deepcopy__(self, memo): return None      # (a copied agent prepares its own)
 
 class _ScalarModule(nn.Module):
     "Wraps a scalar tensor (SAC's log alpha) so it is saved and checked like the networks."

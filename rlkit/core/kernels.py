@@ -22,7 +22,8 @@ from torch import Tensor
 __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_library', 'native_library', 'native_available',
            'blas_available', 'bf16_route', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
-           'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'replay_gather', 'bf16_matmul', 'sac_step']
+           'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
+           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -888,7 +889,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
                 int bf16, int auto_alpha, float *log_alpha, float *alpha_grad, float *alpha_m, float *alpha_v, double target_entropy,
                 const float *obs, const float *action, const float *reward, const float *next_obs,
                 const float *discount, const float *weight, const float *noise, int B, double max_norm, double tau,
-                const double *opt, const double *steps, float *stats, float *diff) {
+                const double *opt, float *actor_step, float *critic_step, float *alpha_step, float *stats, float *diff) {
   if (!rk_sgemm) return -2;
   rk_net actor, critic, target;
   int failed = 0;
@@ -948,7 +949,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
     const float mg = (float)(gap / B);
     alpha_loss = -(*log_alpha * mg);
     *alpha_grad = -mg;
-    rk_clip_adam(log_alpha, alpha_grad, alpha_m, alpha_v, 1, max_norm, steps[2] + 1, opt[8], opt[9], opt[10], opt[11]);
+    rk_clip_adam(log_alpha, alpha_grad, alpha_m, alpha_v, 1, max_norm, (double)*alpha_step + 1, opt[8], opt[9], opt[10], opt[11]);
     alpha = expf(*log_alpha);
   }
   /* the soft target from the target critics at (s', a') */
@@ -981,7 +982,7 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   }
   if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
   /* their clip and Adam step, with the target critics' Polyak step towards them in the same pass */
-  const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, steps[1] + 1, opt[4], opt[5], opt[6],
+  const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, (double)*critic_step + 1, opt[4], opt[5], opt[6],
                                               opt[7], tp, (float)tau);
   /* the actor's loss: alpha log pi - min_e Q_e(s, a~pi), through the critics just updated */
   for (int r = 0; r < B; r++) memcpy(xc + (long)r * oa + o, a + (long)r * dd, sizeof(float) * dd);
@@ -1028,9 +1029,11 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
       gu[(long)r * 2 * dd + dd + j] = (g_u * noise[(long)r * dd + j] * expf(log_std[(long)r * dd + j]) - alpha / fB) * inside;
     }
   if ((rc = net_backward(&actor, xa, 0, B, ha, gu, ag, 1, 0, d, spare))) goto done;
-  rk_clip_adam(ap, ag, am, av, actor.count, max_norm, steps[0] + 1, opt[0], opt[1], opt[2], opt[3]);
+  rk_clip_adam(ap, ag, am, av, actor.count, max_norm, (double)*actor_step + 1, opt[0], opt[1], opt[2], opt[3]);
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
+  *actor_step += 1.f; *critic_step += 1.f;        /* the optimisers' step counts, as their own step advances them */
+  if (auto_alpha) *alpha_step += 1.f;
 done:
   free(work); free(mwork); free(which);
   return rc;
@@ -1093,7 +1096,7 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_replay_gather.restype = I
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
-                                P, P, P, P, P, P, P, I, D, D, P, P, P, P]
+                                P, P, P, P, P, P, P, I, D, D, P, P, P, P, P, P]
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
@@ -1329,7 +1332,8 @@ def flush_denormals_(on:bool, # treat denormal floats as zero (True) or compute 
 class AdamState(NamedTuple):
     "A flat parameter vector with its gradient buffer and Adam state, as the native steps take it."
     param:Tensor; grad:Tensor; exp_avg:Tensor; exp_avg_sq:Tensor
-    step:float; lr:float; beta1:float; beta2:float; eps:float
+    step:float|Tensor # steps taken so far: a number, or the optimiser's float32 counter (`sac_step` needs it: it advances it)
+    lr:float; beta1:float; beta2:float; eps:float
 
 def _mlp_size(sizes:list[int], members:int=1)->int: return members * sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
@@ -1377,12 +1381,27 @@ def dqn_phase(adam:AdamState, # the network's flat parameters (updated in place)
     return q, diff, norms
 
 # %% ../../nbs/core/06_kernels.ipynb #bbc0f1cf
-def replay_gather(t:Tensor, e:Tensor, # [B] int64: the drawn logical steps (>= 0) and envs (0..n_envs-1)
-                  steps:int, n_step:int, gamma:float, # the buffer's step count; the return's look-ahead and discount
-                  reward:Tensor, terminated:Tensor, truncated:Tensor, # [capacity, n_envs] float32, bool, bool
-                  obs:Tensor, next_obs:Tensor, action:Tensor, # [capacity, n_envs, ...] the stored rows
-                 )->tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    "`(obs, action, n-step return, next_obs, discount)` of a uniform replay minibatch, as `ReplayBuffer.sample` computes them."
+class NativeCall:
+    "A kernel call checked and converted once; each call runs the kernel on the current contents of the tensors it was given."
+    def __init__(self, fn, # the ctypes function
+                 args:dict, # its arguments in order, by name (a changing number, e.g. a step count, is set here between calls)
+                 keep:tuple, # the tensors whose addresses are in `args` (kept alive with the call)
+                 outputs, # what a call returns: tensors the kernel writes (the same ones every call)
+                 error, # return code -> the exception to raise
+                ):
+        self.fn, self.args, self.keep, self.outputs, self.error = fn, args, keep, outputs, error
+
+    def __call__(self):
+        rc = self.fn(*self.args.values())
+        if rc: raise self.error(rc)
+        return self.outputs
+
+def prepare_replay_gather(t:Tensor, e:Tensor, # [B] int64: where the drawn logical steps (>= 0) and envs (0..n_envs-1) will be
+                          steps:int, n_step:int, gamma:float, # the buffer's step count (`args['steps']`); look-ahead; discount
+                          reward:Tensor, terminated:Tensor, truncated:Tensor, # [capacity, n_envs] float32, bool, bool
+                          obs:Tensor, next_obs:Tensor, action:Tensor, # [capacity, n_envs, ...] the stored rows
+                         )->NativeCall:
+    "`replay_gather` as a `NativeCall` that writes into the same five tensors every time (for a loop that draws into fixed `t`, `e`)."
     C, N = reward.shape
     if t.dtype != torch.int64 or e.dtype != torch.int64 or t.shape != e.shape or t.dim() != 1:
         raise ValueError("replay_gather: t and e must be int64 vectors of one length")
@@ -1395,12 +1414,21 @@ def replay_gather(t:Tensor, e:Tensor, # [B] int64: the drawn logical steps (>= 0
     if not all(x.is_cpu and x.is_contiguous() for x in (t, e, reward, terminated, truncated, obs, next_obs, action)):
         raise ValueError("replay_gather: contiguous CPU tensors only")
     row = lambda x: x[0, 0].numel() * x.element_size()
-    rc = _lib().rk_replay_gather(B, _ptr(t), _ptr(e), int(steps), C, N, int(n_step), float(gamma), _ptr(reward),
-                                 _ptr(terminated), _ptr(truncated), _ptr(obs), _ptr(next_obs), row(obs), _ptr(action),
-                                 row(action), *(_ptr(x) for x in outs))
-    if rc: raise ValueError(f"replay_gather: a step below 0 or an env outside 0..{N - 1}")
+    args = dict(B=B, t=_ptr(t), e=_ptr(e), steps=int(steps), C=C, N=N, n_step=int(n_step), gamma=float(gamma),
+                reward=_ptr(reward), terminated=_ptr(terminated), truncated=_ptr(truncated), obs=_ptr(obs),
+                next_obs=_ptr(next_obs), obs_row=row(obs), action=_ptr(action), action_row=row(action),
+                **{k: _ptr(x) for k, x in zip(('out_obs', 'out_next_obs', 'out_action', 'out_return', 'out_discount'), outs)})
     o, no, a, ret, disc = outs
-    return o, a, ret, no, disc
+    return NativeCall(_lib().rk_replay_gather, args, (t, e, reward, terminated, truncated, obs, next_obs, action),
+                      (o, a, ret, no, disc), lambda rc: ValueError(f"replay_gather: a step below 0 or an env outside 0..{N - 1}"))
+
+def replay_gather(t:Tensor, e:Tensor, # [B] int64: the drawn logical steps (>= 0) and envs (0..n_envs-1)
+                  steps:int, n_step:int, gamma:float, # the buffer's step count; the return's look-ahead and discount
+                  reward:Tensor, terminated:Tensor, truncated:Tensor, # [capacity, n_envs] float32, bool, bool
+                  obs:Tensor, next_obs:Tensor, action:Tensor, # [capacity, n_envs, ...] the stored rows
+                 )->tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    "`(obs, action, n-step return, next_obs, discount)` of a uniform replay minibatch, as `ReplayBuffer.sample` computes them."
+    return prepare_replay_gather(t, e, steps, n_step, gamma, reward, terminated, truncated, obs, next_obs, action)()
 
 # %% ../../nbs/core/06_kernels.ipynb #d17a5f23
 def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contiguous [K, M]
@@ -1419,7 +1447,7 @@ def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contigu
     return out
 
 # %% ../../nbs/core/06_kernels.ipynb #9cd0ff16
-def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
+def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
              critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
              critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
              activation:str, # 'relu' or 'tanh'
@@ -1430,8 +1458,8 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
              noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
              max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
              bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
-            )->tuple[Tensor, Tensor]:
-    "One SAC gradient step in one native call: the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`."
+            )->NativeCall:
+    "`sac_step` checked and converted once, for a loop that refills the same minibatch tensors (`args['opt']`: the Adam hyperparameters)."
     if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
     if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
         raise ValueError(f"sac_step takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
@@ -1446,21 +1474,45 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
               'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (2 * B, d))}
     for name, (t, shape) in shapes.items():
         if tuple(t.shape) != shape: raise ValueError(f"sac_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
-    batch = [t if t.is_contiguous() else t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
+    batch = (obs, action, reward, next_obs, discount, weight, noise)
     ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'sac_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'sac_step')
     if critic_target.numel() != critic.param.numel(): raise ValueError("sac_step: the target critics' size differs from the critics'")
-    a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, 0.0, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
+    a = alpha or AdamState(log_alpha, log_alpha, log_alpha, log_alpha, None, 0.0, 0.0, 0.0, 0.0)   # (not written without auto_alpha)
     if log_alpha.numel() != 1 or any(t.numel() != 1 for t in a[:4]): raise ValueError("sac_step: log_alpha and its state are one number each")
-    _check(critic_target, *a[:4], *batch)
+    counters = [s.step for s in (actor, critic) + ((alpha,) if alpha else ())]
+    if not all(isinstance(c, Tensor) and c.numel() == 1 for c in counters):
+        raise ValueError("sac_step: each Adam state's step must be its optimiser's step counter (a float32 tensor of one element)")
+    _check(critic_target, *a[:4], *batch, *counters)
     if not blas_available(): raise RuntimeError("sac_step needs PyTorch's BLAS (see blas_available)")
     hyper = (ctypes.c_double * 12)(*(v for s in (actor, critic, a) for v in (s.lr, s.beta1, s.beta2, s.eps)))
-    steps = (ctypes.c_double * 3)(actor.step, critic.step, a.step)
     stats, diff = torch.empty(7), torch.empty(n_critics, B)
-    rc = _lib().rk_sac_step(len(actor_sizes) - 1, (ctypes.c_int * len(actor_sizes))(*actor_sizes), *ptrs[:4],
-                            len(critic_sizes) - 1, (ctypes.c_int * len(critic_sizes))(*critic_sizes), n_critics, *ptrs[4:],
-                            _ptr(critic_target), _ACTIVATION_CODES[activation], int(bfloat16), int(alpha is not None),
-                            _ptr(log_alpha), *(_ptr(t) for t in a[1:4]), float(target_entropy), *(_ptr(t) for t in batch),
-                            B, -1.0 if max_norm is None else float(max_norm), float(tau), hyper, steps, _ptr(stats), _ptr(diff))
-    if rc == -1: raise MemoryError('sac_step')
-    if rc: raise RuntimeError(f"sac_step failed ({rc})")
-    return stats, diff
+    args = dict(an=len(actor_sizes) - 1, asizes=(ctypes.c_int * len(actor_sizes))(*actor_sizes),
+                **dict(zip(('ap', 'ag', 'am', 'av'), ptrs[:4])),
+                cn=len(critic_sizes) - 1, csizes=(ctypes.c_int * len(critic_sizes))(*critic_sizes), E=n_critics,
+                **dict(zip(('cp', 'cg', 'cm', 'cv'), ptrs[4:])), tp=_ptr(critic_target), act=_ACTIVATION_CODES[activation],
+                bf16=int(bfloat16), auto_alpha=int(alpha is not None), log_alpha=_ptr(log_alpha),
+                **dict(zip(('alpha_grad', 'alpha_m', 'alpha_v'), (_ptr(t) for t in a[1:4]))), target_entropy=float(target_entropy),
+                **{k: _ptr(t) for k, t in zip(('obs', 'action', 'reward', 'next_obs', 'discount', 'weight', 'noise'), batch)},
+                B=B, max_norm=-1.0 if max_norm is None else float(max_norm), tau=float(tau), opt=hyper,
+                **dict(zip(('actor_step', 'critic_step', 'alpha_step'), [_ptr(c) for c in counters] + [None] * (3 - len(counters)))),
+                stats=_ptr(stats), diff=_ptr(diff))
+    error = lambda rc: MemoryError('sac_step') if rc == -1 else RuntimeError(f"sac_step failed ({rc})")
+    keep = (actor, critic, a, critic_target, log_alpha, batch, counters)
+    return NativeCall(_lib().rk_sac_step, args, keep, (stats, diff), error)
+
+def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
+             critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
+             critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
+             activation:str, # 'relu' or 'tanh'
+             log_alpha:Tensor, # [] or [1] the log-temperature
+             alpha:AdamState|None, # its Adam state when it is learnt (log_alpha as `param`), else None
+             target_entropy:float,
+             obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
+             noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
+             max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
+             bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
+            )->tuple[Tensor, Tensor]:
+    "One SAC gradient step in one native call: the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`; the three Adam step counters advance by one."
+    batch = [t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
+    return prepare_sac_step(actor, actor_sizes, critic, critic_sizes, n_critics, critic_target, activation, log_alpha, alpha,
+                            target_entropy, *batch, max_norm, tau, bfloat16)()
