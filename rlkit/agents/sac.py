@@ -101,14 +101,18 @@ class SAC(_ActorCriticOffPolicy):
 
     def _policy_actions(self, obs:Tensor, deterministic:bool)->Tensor: return self._pi(obs.float(), deterministic)[0]
 
+    native_act = True        # sample the behaviour policy with `kernels.sac_act` where the kernels are built
+
     @torch.no_grad()
     def _explore(self, obs:np.ndarray)->np.ndarray:
-        "A sample from the policy; computed in NumPy on the CPU (a few rows), with the agent's own generator."
-        out = self.actor.forward_numpy(obs)
-        if out is None: return self._pi(torch.as_tensor(obs, dtype=torch.float32, device=self.device))[0].cpu().numpy()
-        mu, log_std = np.split(out, 2, -1)
-        u = mu + np.exp(np.clip(log_std, LOG_STD_MIN, LOG_STD_MAX)) * self.rng.standard_normal(mu.shape)
-        return np.tanh(u).astype(np.float32)
+        "A sample from the policy, with the agent's own generator; on the CPU (a few rows) in one native call, or in NumPy."
+        flat = self.actor.flat
+        if flat.device.type != 'cpu' or flat.dtype != torch.float32:
+            return self._pi(torch.as_tensor(obs, dtype=torch.float32, device=self.device))[0].cpu().numpy()
+        eps = self.rng.standard_normal((len(obs), self.act_dim))
+        if self.native_act and kernels.blas_available(): return kernels.sac_act(flat, self.actor.sizes, self.cfg.activation, obs, eps)
+        mu, log_std = np.split(self.actor.forward_numpy(obs), 2, -1)
+        return np.tanh(mu + np.exp(np.clip(log_std, LOG_STD_MIN, LOG_STD_MAX)) * eps).astype(np.float32)
 
     def train_step(self, b:dict, fused:bool=True,
                    noise:Tensor|None=None, # [2B, d]: the policy's draws for `obs`, then `next_obs` (None: drawn here)
@@ -252,24 +256,25 @@ class _NativePhase:
 
     @staticmethod
     def key(agent:SAC)->tuple:
-        "What the calls are made from: the addresses of every tensor they read or write, the optimisers' settings, the agent's."
+        "What the calls are made from: the addresses of the tensors they update, the buffer's tensors, the optimisers' settings, the agent's."
         opts = [agent.optimizers[k] for k in ('actor', 'critic', 'alpha') if k in agent.optimizers]
         state = [t for o in opts for t in (o.state.get(o.param_groups[0]['params'][0]) or {}).values()]
-        buf = agent.buffer
         tensors = (agent.actor.flat, agent.critic.flat, agent.critic_target.flat, agent.log_alpha, agent.actor._grad,
-                   agent.critic._grad, agent.log_alpha.grad, *state, buf.obs, buf.next_obs, buf.action, buf.reward,
-                   buf.terminated, buf.truncated)
+                   agent.critic._grad, agent.log_alpha.grad, *state)
+        buf = agent.buffer      # (its tensors are written in place, never replaced: their identity is enough)
         groups = tuple((len(g['params']), g['betas'], g['eps'], g['weight_decay'], g['maximize']) for o in opts for g in o.param_groups)
         c = agent.cfg
         return (agent.native_step, agent.native_phase, buf.native_sample, kernels.native_available(), agent.prioritized, agent.matmul_dtype,
-                tuple(None if t is None else t.data_ptr() for t in tensors), groups, c.batch_size, c.gradient_steps, c.n_step,
+                tuple(None if t is None else t.data_ptr() for t in tensors), groups, id(buf), buf.capacity,
+                tuple(map(id, (buf.obs, buf.next_obs, buf.action, buf.reward, buf.terminated, buf.truncated))), c.batch_size, c.gradient_steps, c.n_step,
                 c.gamma, c.max_grad_norm, c.tau, agent.target_entropy, agent.auto_alpha)
 
     def run(self, agent:SAC)->list[Tensor]:
         "The phase's steps: the minibatches drawn as `OffPolicyAgent.sample(k)` draws them and the noise as `train_step` does."
         buf, n = agent.buffer, len(self.t)
         stored = min(buf.steps, buf.capacity)
-        torch.randint(stored, (n,), generator=agent.sample_generator, out=self.t).add_(buf.steps - stored)
+        first = buf.steps - stored      # (the same draws as `first + randint(stored)`: low + a draw modulo the range)
+        torch.randint(first, first + stored, (n,), generator=agent.sample_generator, out=self.t)
         torch.randint(buf.n_envs, (n,), generator=agent.sample_generator, out=self.e)
         self.gather.args['steps'] = buf.steps
         self.gather()

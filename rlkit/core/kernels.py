@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -23,7 +24,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'blas_available', 'bf16_route', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
-           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step']
+           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -1038,6 +1039,32 @@ done:
   free(work); free(mwork); free(which);
   return rc;
 }
+
+/* SAC's behaviour policy on n rows: the actor's outputs (means, unclipped log-stds) for observations obs [n, o], then
+   action = tanh(mean + exp(clip(log_std)) * eps) [n, d] with the caller's standard normal draws eps (float64, as NumPy
+   draws them; the sum in float64 as NumPy does it). 0; -1 out of memory, -2 no BLAS, -3 widths that do not fit. */
+int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, int n, const double *eps, float *action) {
+  if (!rk_sgemm) return -2;
+  rk_net actor;
+  int failed = 0;
+  if (net_init(&actor, an, asizes, 1, act, ap, 0, &failed)) return -3;
+  const int dd = asizes[an] / 2;
+  if (asizes[an] != 2 * dd) return -3;
+  float *work = malloc(sizeof(float) * ((size_t)n * actor.hmax * (an - 1) + (size_t)n * 2 * dd)), *w = work, *h[16];
+  if (!work) return -1;
+  net_buffers(&actor, n, h, &w);
+  float *out = w;
+  const int rc = net_forward(&actor, obs, 0, n, h, out);
+  if (!rc)
+    for (long r = 0; r < n; r++)
+      for (int j = 0; j < dd; j++) {
+        const float raw = out[r * 2 * dd + dd + j];
+        const float ls = raw < RK_LOG_STD_MIN ? RK_LOG_STD_MIN : raw > RK_LOG_STD_MAX ? RK_LOG_STD_MAX : raw;
+        action[r * dd + j] = (float)tanh((double)out[r * 2 * dd + j] + (double)expf(ls) * eps[r * dd + j]);
+      }
+  free(work);
+  return rc;
+}
 '''
 
 # %% ../../nbs/core/06_kernels.ipynb #576ddaab
@@ -1097,7 +1124,8 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
                                 P, P, P, P, P, P, P, I, D, D, P, P, P, P, P, P]
-    lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_openmp.restype = I
+    lib.rk_sac_act.argtypes = [I, P, I, P, P, I, P, P]
+    lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_sac_act.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
     lib.rk_narrow_forward.restype = lib.rk_narrow_backward.restype = I
@@ -1516,3 +1544,23 @@ def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs,
     batch = [t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
     return prepare_sac_step(actor, actor_sizes, critic, critic_sizes, n_critics, critic_target, activation, log_alpha, alpha,
                             target_entropy, *batch, max_norm, tau, bfloat16)()
+
+# %% ../../nbs/core/06_kernels.ipynb #5ac9e9a4
+def sac_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
+            sizes:list[int], # its widths: [obs, ..., 2 * act]
+            activation:str, # 'relu' or 'tanh'
+            obs:np.ndarray, # [n, obs] observations
+            eps:np.ndarray, # [n, act] standard normal draws (float64)
+           )->np.ndarray:
+    "Actions `[n, act]` (float32, in [-1, 1]) of SAC's squashed-Gaussian policy for a few rows, in one native call."
+    obs, eps = np.ascontiguousarray(obs, dtype=np.float32), np.ascontiguousarray(eps, dtype=np.float64)
+    n, d = eps.shape
+    if obs.shape != (n, sizes[0]) or sizes[-1] != 2 * d or actor.numel() != _mlp_size(sizes) or activation not in ('relu', 'tanh'):
+        raise ValueError(f"sac_act: widths {list(sizes)} ({activation}) with {actor.numel()} parameters do not fit observations "
+                         f"{list(obs.shape)} and draws {list(eps.shape)}")
+    _check(actor)
+    action = np.empty((n, d), np.float32)
+    rc = _lib().rk_sac_act(len(sizes) - 1, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation], _ptr(actor),
+                           obs.ctypes.data, n, eps.ctypes.data, action.ctypes.data)
+    if rc: raise MemoryError('sac_act') if rc == -1 else RuntimeError(f"sac_act failed ({rc})")
+    return action

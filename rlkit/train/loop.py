@@ -130,11 +130,15 @@ class Guardrails:
         big = [k for k, v in stats.items() if (k.startswith('loss') or k.startswith('q_')) and abs(v) > self.cfg.divergence_threshold]
         if big: return "divergence: " + ", ".join(f"{k}={stats[k]:.3g}" for k in big) + f" beyond {self.cfg.divergence_threshold:g}"
         if self.cfg.check_params and stats:               # no statistics: no update ran, the parameters did not change
-            for name, m in agent.modules().items():
-                params = [p for p in m.parameters()]
-                if params and not torch.isfinite(torch.stack(torch._foreach_norm(params))).all():
-                    return f"non-finite parameters in {name}"
+            modules = {name: list(m.parameters()) for name, m in agent.modules().items()}
+            if _all_finite([p for params in modules.values() for p in params]): return None   # (one pass over all of them)
+            for name, params in modules.items():
+                if not _all_finite(params): return f"non-finite parameters in {name}"
         return None
+
+def _all_finite(tensors:list[torch.Tensor])->bool:
+    "True when no tensor holds a NaN or Inf (a norm per tensor: finite unless an element is not, or the sum overflows)."
+    return not tensors or bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors))).all())
 
 @dataclass
 class LoopState:
