@@ -9,7 +9,7 @@
            native call (`kernels.dqn_phase`, what `DQN.train_phase` does).
 * sac   -- milliseconds per SAC Pendulum env step (configs/sac_pendulum.yaml), one gradient step each, and its parts
            (collection of one step, sampling a minibatch, the gradient step), with float32 and with bfloat16 products.
-* outside -- the parts of a SAC env step around the native gradient step (bfloat16), timed in training and alone.
+* outside -- the parts of a SAC env step around the native gradient step (float32 and bfloat16), timed in training.
 * denormals -- SAC Pendulum's env steps per second in chunks of 200 steps after a 300-step warm-up, with denormal
            floats flushed to zero (train.flush_denormals, the default) and without: Adam's moments of parameters whose
            gradient stays zero decay into the denormal range after several hundred steps, and the steps slow down then.
@@ -144,24 +144,31 @@ def sac(threads:int)->dict:
 
 
 def outside(threads:int)->dict:
-    """The parts of a SAC Pendulum env step outside the native gradient step (bfloat16 products), each timed where it
-    runs in training, right after a gradient step (medians over 300 steps, microseconds): the policy's action, its
-    scaling, the env step, storing the transition, sampling a minibatch, the gradient step, the statistics."""
-    cfg, ag, col = built('configs/sac_pendulum.yaml', threads, **{'algo.matmul_precision': 'bfloat16'})
-    for _ in range(300): col.collect(ag, 1); ag.update()
-    env, names = col.env, ('explore', 'to_env', 'env_step', 'observe', 'sample', 'train_step', 'statistics')
-    times = {k: [] for k in names}
-    for _ in range(300):
-        obs = env.obs
-        t0 = pc(); a = ag.explore(obs); t1 = pc(); a_env = ag.to_env(a); t2 = pc()
-        _, r, term, trunc, nxt = env.step(a_env); t3 = pc()
-        ag.observe(obs, a, r, term, trunc, nxt); t4 = pc()
-        b = ag.sample(); t5 = pc(); row = ag.train_step(b); t6 = pc()
-        stats = dict(zip(ag.stat_names, ag.phase_stats([row]).tolist())); stats.update(ag.extra_stats()); t7 = pc()
-        for k, d in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6)): times[k].append(d * 1e6)
-    med = lambda xs: sorted(xs)[len(xs) // 2]
-    out = {f'{k}_us (median)': med(v) for k, v in times.items()}
-    out.update({f'alone: {k}_us': best_us(f, n=100) for k, f in (('explore', lambda: ag.explore(env.obs)), ('sample', ag.sample))})
+    """The parts of a SAC Pendulum env step around the native gradient step, each timed where it runs in training, right
+    after a gradient step (medians over 300 steps, microseconds), float32 and bfloat16 products: the policy's action
+    (`kernels.sac_act`), its scaling, the env step, storing the transition, and the update (SAC's prepared phase:
+    drawing and gathering the minibatch, the native step, the statistics), of which the native step's own call."""
+    out = {}
+    for precision in ('float32', 'bfloat16'):
+        cfg, ag, col = built('configs/sac_pendulum.yaml', threads, **{'algo.matmul_precision': precision})
+        for _ in range(300): col.collect(ag, 1); ag.update()
+        env, names = col.env, ('explore', 'to_env', 'env_step', 'observe', 'update', 'native_step')
+        times = {k: [] for k in names}
+        native = []
+        for call in ag._phase.calls:        # the native step's call, timed inside the update
+            def timed(*args, fn=call.fn):
+                t = pc(); rc = fn(*args); native.append((pc() - t) * 1e6); return rc
+            call.fn = timed
+        for _ in range(300):
+            obs = env.obs
+            t0 = pc(); a = ag.explore(obs); t1 = pc(); a_env = ag.to_env(a); t2 = pc()
+            _, r, term, trunc, nxt = env.step(a_env); t3 = pc()
+            ag.observe(obs, a, r, term, trunc, nxt); t4 = pc()
+            ag.update(); t5 = pc()
+            for k, d in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, native[-1] / 1e6)): times[k].append(d * 1e6)
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        out.update({f'{precision}: {k}_us (median)': med(v) for k, v in times.items()})
+        out[f'{precision}: alone: explore_us'] = best_us(lambda: ag.explore(env.obs), n=100)
     return out
 
 
