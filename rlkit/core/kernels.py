@@ -6,6 +6,7 @@
 from __future__ import annotations
 import ctypes
 import hashlib
+import inspect
 import os
 import shutil
 import subprocess
@@ -1476,17 +1477,17 @@ def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contigu
 
 # %% ../../nbs/core/06_kernels.ipynb #9cd0ff16
 def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
-             critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
-             critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
-             activation:str, # 'relu' or 'tanh'
-             log_alpha:Tensor, # [] or [1] the log-temperature
-             alpha:AdamState|None, # its Adam state when it is learnt (log_alpha as `param`), else None
-             target_entropy:float,
-             obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
-             noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
-             max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
-             bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
-            )->NativeCall:
+                     critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
+                     critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
+                     activation:str, # 'relu' or 'tanh'
+                     log_alpha:Tensor, # [] or [1] the log-temperature
+                     alpha:AdamState|None, # its Adam state when it is learnt (log_alpha as `param`), else None
+                     target_entropy:float,
+                     obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
+                     noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
+                     max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
+                     bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
+                    )->NativeCall:
     "`sac_step` checked and converted once, for a loop that refills the same minibatch tensors (`args['opt']`: the Adam hyperparameters)."
     if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
     if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
@@ -1528,22 +1529,14 @@ def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's width
     keep = (actor, critic, a, critic_target, log_alpha, batch, counters)
     return NativeCall(_lib().rk_sac_step, args, keep, (stats, diff), error)
 
-def sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
-             critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
-             critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
-             activation:str, # 'relu' or 'tanh'
-             log_alpha:Tensor, # [] or [1] the log-temperature
-             alpha:AdamState|None, # its Adam state when it is learnt (log_alpha as `param`), else None
-             target_entropy:float,
-             obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
-             noise:Tensor, # [2B, act] standard normal draws: for s, then for s'
-             max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
-             bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
-            )->tuple[Tensor, Tensor]:
-    "One SAC gradient step in one native call: the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`; the three Adam step counters advance by one."
-    batch = [t.contiguous() for t in (obs, action, reward, next_obs, discount, weight, noise)]
-    return prepare_sac_step(actor, actor_sizes, critic, critic_sizes, n_critics, critic_target, activation, log_alpha, alpha,
-                            target_entropy, *batch, max_norm, tau, bfloat16)()
+_SAC_STEP_SIGNATURE = inspect.signature(prepare_sac_step)
+_SAC_BATCH = ('obs', 'action', 'reward', 'next_obs', 'discount', 'weight', 'noise')
+
+def sac_step(*args, **kwargs)->tuple[Tensor, Tensor]:
+    "One SAC gradient step in one native call, with `prepare_sac_step`'s arguments (minibatch tensors that are not contiguous are copied): the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`; the Adam step counters advance by one."
+    bound = _SAC_STEP_SIGNATURE.bind(*args, **kwargs)
+    for name in _SAC_BATCH: bound.arguments[name] = bound.arguments[name].contiguous()
+    return prepare_sac_step(*bound.args, **bound.kwargs)()
 
 # %% ../../nbs/core/06_kernels.ipynb #5ac9e9a4
 def sac_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
