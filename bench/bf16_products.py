@@ -5,21 +5,11 @@ weight gradient `h.T @ d`, input gradient `d @ W.T`). Best of five means of 200 
 Usage: python bench/bf16_products.py [--threads 1 2] [--rows 256 512]
 """
 import argparse
-import time
 
 import torch
 
 from rlkit.core import kernels
-
-
-def best_us(f, n:int=200, repeats:int=5)->float:
-    for _ in range(20): f()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(n): f()
-        times.append((time.perf_counter() - t) / n * 1e6)
-    return min(times)
+from engine_breakdown import best_us   # (bench/engine_breakdown.py: best-of-5 mean of 200 calls)
 
 
 def main():
