@@ -157,17 +157,22 @@ class SAC(_ActorCriticOffPolicy):
 
     def _native_step(self, b:dict, noise:Tensor)->Tensor:
         "`_fused_step` in one native call (`kernels.sac_step`, which also advances the optimisers' step counts); the same statistics."
-        stats, diff = kernels.sac_step(**self._native_step_args(b['obs'], b['action'], b['reward'], b['next_obs'],
+        stats, diff, _ = kernels.sac_step(**self._native_step_args(b['obs'], b['action'], b['reward'], b['next_obs'],
                                                                  b['discount'], b['weight'], noise))
         if self.prioritized: self.buffer.update_priorities(b['index'], diff.abs().mean(0))
         self.grad_steps += 1
         return stats
 
+    update_checked_finite = False   # whether the last update found every parameter it wrote finite (the guardrails need not look)
+
     def update(self, batch=None)->dict[str, float]:
         "An update phase (`OffPolicyAgent.update`), run by `_NativePhase` where it applies: the same draws, steps and statistics."
         phase = self._native_phase()
+        self.update_checked_finite = False
         if phase.calls is None or not self.ready(): return super().update(batch)
-        out = dict(zip(self.stat_names, self.phase_stats(phase.run(self)).tolist()))
+        rows = phase.run(self)
+        self.update_checked_finite = phase.written_finite()
+        out = dict(zip(self.stat_names, self.phase_stats(rows).tolist()))
         out.update(self.extra_stats())
         return out
 
@@ -253,6 +258,7 @@ class _NativePhase:
         rows = lambda x, i: x[i * B:(i + 1) * B]
         self.calls = [kernels.prepare_sac_step(**agent._native_step_args(rows(obs, i), rows(action, i), rows(ret, i), rows(next_obs, i),
                                                                           rows(disc, i), weight, self.noise)) for i in range(k)]
+        self.finite = [call.outputs[2].numpy() for call in self.calls]     # (read without a torch operation)
 
     @staticmethod
     def key(agent:SAC)->tuple:
@@ -287,6 +293,10 @@ class _NativePhase:
             rows.append(call()[0])
             agent.grad_steps += 1
         return rows
+
+    def written_finite(self)->bool:
+        "Whether every step of the last `run` found all it wrote finite: the actor, the critics, their targets and log alpha."
+        return bool(self.calls) and all(f[0] == 1.0 for f in self.finite)
 
     def __deepcopy__(self, memo): return None      # (a copied agent prepares its own)
 

@@ -391,13 +391,15 @@ static double sum_squares(const float *restrict g, long lo, long hi) {
    gradient scaled; unscaled it is unchanged). With tp: the Polyak step tp += tw (p - tp) on the new p in the same pass
    (SAC's target critics). With ss: the gradient's sum of squares over the range, added as it goes (when nothing is
    clipped the norm is only reported, so it need not take a pass of its own). The flags are constants at each call
-   below, so each combination compiles to a loop of its own. */
+   below, so each combination compiles to a loop of its own. *zero gets the sum of 0 * each number written to p and tp:
+   0, or NaN when one of them is not finite (a check of the new parameters that costs no pass of its own). */
 static inline __attribute__((always_inline)) double adam_pass(
     float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi, float f,
     float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep, float *restrict tp, float tw,
-    int scaled, int polyak, int norm) {
+    int scaled, int polyak, int norm, float *zero) {
   double ss = 0.0;
-  #pragma omp simd reduction(+:ss)
+  float z = 0.f;
+  #pragma omp simd reduction(+:ss, z)
   for (long i = lo; i < hi; i++) {
     if (norm) ss += (double)g[i] * (double)g[i];
     const float gi = g[i] * f;
@@ -407,14 +409,16 @@ static inline __attribute__((always_inline)) double adam_pass(
     m[i] = mi; v[i] = vi;
     const float pi = p[i] - step_size * mi / (sqrtf(vi) / bc2_sqrt + ep);
     p[i] = pi;
-    if (polyak) tp[i] += tw * (pi - tp[i]);
+    z += pi * 0.f;
+    if (polyak) { const float ti = tp[i] + tw * (pi - tp[i]); tp[i] = ti; z += ti * 0.f; }
   }
+  *zero = z;
   return ss;
 }
 static double adam_range(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long lo, long hi,
                          float f, float step_size, float bc2_sqrt, float a1, float b2, float a2, float ep,
-                         float *restrict tp, float tw, int norm) {
-#define RK_ADAM(S, P, N) adam_pass(p, g, m, v, lo, hi, f, step_size, bc2_sqrt, a1, b2, a2, ep, tp, tw, S, P, N)
+                         float *restrict tp, float tw, int norm, float *zero) {
+#define RK_ADAM(S, P, N) adam_pass(p, g, m, v, lo, hi, f, step_size, bc2_sqrt, a1, b2, a2, ep, tp, tw, S, P, N, zero)
   if (f != 1.f) return tp ? RK_ADAM(1, 1, 0) : RK_ADAM(1, 0, 0);
   if (norm) return tp ? RK_ADAM(0, 1, 1) : RK_ADAM(0, 0, 1);
   return tp ? RK_ADAM(0, 1, 0) : RK_ADAM(0, 0, 0);
@@ -427,12 +431,14 @@ static int n_chunks(long n) {
   return 1;
 }
 
-/* rk_clip_adam, and with tp the Polyak step towards the new parameters in the same pass (tw: its rate) */
+/* rk_clip_adam, and with tp the Polyak step towards the new parameters in the same pass (tw: its rate); *zero gets 0,
+   or NaN when a number it wrote to p or tp is not finite */
 static double clip_adam_polyak(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
                                double max_norm, double step, double lr, double beta1, double beta2, double eps,
-                               float *restrict tp, float tw) {
+                               float *restrict tp, float tw, float *zero) {
   const int T = n_chunks(n), clip = max_norm >= 0.0;
   double part[RK_MAX_CHUNKS];
+  float zpart[RK_MAX_CHUNKS];
   if (clip) { RK_FOR(T > 1, t, T, part[t] = sum_squares(g, n * t / T, n * (t + 1) / T);) }
   double ss = 0.0;
   float f = 1.f;
@@ -444,13 +450,17 @@ static double clip_adam_polyak(float *restrict p, float *restrict g, float *rest
   const float step_size = (float)(lr / (1.0 - pow(beta1, step))), bc2_sqrt = (float)sqrt(1.0 - pow(beta2, step));
   const float a1 = (float)(1.0 - beta1), b2 = (float)beta2, a2 = (float)(1.0 - beta2), ep = (float)eps;
   RK_FOR(T > 1, t, T, const double s_t = adam_range(p, g, m, v, n * t / T, n * (t + 1) / T, f, step_size, bc2_sqrt,
-                                                      a1, b2, a2, ep, tp, tw, !clip); if (!clip) part[t] = s_t;)
+                                                      a1, b2, a2, ep, tp, tw, !clip, zpart + t); if (!clip) part[t] = s_t;)
   if (!clip) for (int t = 0; t < T; t++) ss += part[t];
+  float z = 0.f;
+  for (int t = 0; t < T; t++) z += zpart[t];
+  *zero = z;
   return (float)sqrt(ss);
 }
 double rk_clip_adam(float *restrict p, float *restrict g, float *restrict m, float *restrict v, long n,
                     double max_norm, double step, double lr, double beta1, double beta2, double eps) {
-  return clip_adam_polyak(p, g, m, v, n, max_norm, step, lr, beta1, beta2, eps, 0, 0.f);
+  float zero;
+  return clip_adam_polyak(p, g, m, v, n, max_norm, step, lr, beta1, beta2, eps, 0, 0.f, &zero);
 }
 
 /* ---- products through the BLAS that PyTorch carries: its `sgemm_`, handed over once by `rk_set_sgemm` ----
@@ -883,7 +893,9 @@ static inline float softplus(float x) { return x > 20.f ? x : log1pf(expf(x)); }
 
 /* opt: lr, beta1, beta2, eps for the actor, the critics and the temperature (12 values); steps: their Adam step
    counts before this step; stats (7): critic loss, actor loss, temperature loss, mean Q, entropy estimate, alpha,
-   the critics' gradient norm; diff [E,B]: Q - target of the critics (for priorities). The temperature's step runs
+   the critics' gradient norm; diff [E,B]: Q - target of the critics (for priorities); *finite: 1 when every number the
+   step wrote to the actor, the critics and the target critics, and log_alpha, is finite, else 0 (so the caller need
+   not read the parameters again to check them). The temperature's step runs
    when auto_alpha (log_alpha, its gradient and moments: one float each). Returns 0; -1 out of memory, -2 no BLAS,
    -3 shapes that do not fit. */
 int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, float *av,
@@ -891,7 +903,8 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
                 int bf16, int auto_alpha, float *log_alpha, float *alpha_grad, float *alpha_m, float *alpha_v, double target_entropy,
                 const float *obs, const float *action, const float *reward, const float *next_obs,
                 const float *discount, const float *weight, const float *noise, int B, double max_norm, double tau,
-                const double *opt, float *actor_step, float *critic_step, float *alpha_step, float *stats, float *diff) {
+                const double *opt, float *actor_step, float *critic_step, float *alpha_step, float *stats, float *diff,
+                float *finite) {
   if (!rk_sgemm) return -2;
   rk_net actor, critic, target;
   int failed = 0;
@@ -984,8 +997,9 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
   }
   if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
   /* their clip and Adam step, with the target critics' Polyak step towards them in the same pass */
+  float critic_zero, actor_zero;
   const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, (double)*critic_step + 1, opt[4], opt[5], opt[6],
-                                              opt[7], tp, (float)tau);
+                                              opt[7], tp, (float)tau, &critic_zero);
   /* the actor's loss: alpha log pi - min_e Q_e(s, a~pi), through the critics just updated */
   for (int r = 0; r < B; r++) memcpy(xc + (long)r * oa + o, a + (long)r * dd, sizeof(float) * dd);
   if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
@@ -1031,7 +1045,9 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
       gu[(long)r * 2 * dd + dd + j] = (g_u * noise[(long)r * dd + j] * expf(log_std[(long)r * dd + j]) - alpha / fB) * inside;
     }
   if ((rc = net_backward(&actor, xa, 0, B, ha, gu, ag, 1, 0, d, spare))) goto done;
-  rk_clip_adam(ap, ag, am, av, actor.count, max_norm, (double)*actor_step + 1, opt[0], opt[1], opt[2], opt[3]);
+  clip_adam_polyak(ap, ag, am, av, actor.count, max_norm, (double)*actor_step + 1, opt[0], opt[1], opt[2], opt[3], 0, 0.f,
+                   &actor_zero);
+  *finite = critic_zero + actor_zero + *log_alpha * 0.f == 0.f ? 1.f : 0.f;
   stats[0] = (float)(closs / B); stats[1] = (float)(aloss / B); stats[2] = alpha_loss;
   stats[3] = (float)(qsum / ((double)E * B)); stats[4] = (float)(ent / B); stats[5] = alpha; stats[6] = cnorm;
   *actor_step += 1.f; *critic_step += 1.f;        /* the optimisers' step counts, as their own step advances them */
@@ -1124,7 +1140,7 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_replay_gather.restype = I
     lib.rk_dqn_phase.argtypes = [I, P, I, P, P, P, P, L, P, P, P, I, I, I, D, D, D, D, D, D, P, P, P]
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
-                                P, P, P, P, P, P, P, I, D, D, P, P, P, P, P, P]
+                                P, P, P, P, P, P, P, I, D, D, P, P, P, P, P, P, P]
     lib.rk_sac_act.argtypes = [I, P, I, P, P, I, P, P]
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_sac_act.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
@@ -1514,7 +1530,7 @@ def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's width
     _check(critic_target, *a[:4], *batch, *counters)
     if not blas_available(): raise RuntimeError("sac_step needs PyTorch's BLAS (see blas_available)")
     hyper = (ctypes.c_double * 12)(*(v for s in (actor, critic, a) for v in (s.lr, s.beta1, s.beta2, s.eps)))
-    stats, diff = torch.empty(7), torch.empty(n_critics, B)
+    stats, diff, finite = torch.empty(7), torch.empty(n_critics, B), torch.empty(1)
     args = dict(an=len(actor_sizes) - 1, asizes=(ctypes.c_int * len(actor_sizes))(*actor_sizes),
                 **dict(zip(('ap', 'ag', 'am', 'av'), ptrs[:4])),
                 cn=len(critic_sizes) - 1, csizes=(ctypes.c_int * len(critic_sizes))(*critic_sizes), E=n_critics,
@@ -1524,16 +1540,16 @@ def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's width
                 **{k: _ptr(t) for k, t in zip(('obs', 'action', 'reward', 'next_obs', 'discount', 'weight', 'noise'), batch)},
                 B=B, max_norm=-1.0 if max_norm is None else float(max_norm), tau=float(tau), opt=hyper,
                 **dict(zip(('actor_step', 'critic_step', 'alpha_step'), [_ptr(c) for c in counters] + [None] * (3 - len(counters)))),
-                stats=_ptr(stats), diff=_ptr(diff))
+                stats=_ptr(stats), diff=_ptr(diff), finite=_ptr(finite))
     error = lambda rc: MemoryError('sac_step') if rc == -1 else RuntimeError(f"sac_step failed ({rc})")
     keep = (actor, critic, a, critic_target, log_alpha, batch, counters)
-    return NativeCall(_lib().rk_sac_step, args, keep, (stats, diff), error)
+    return NativeCall(_lib().rk_sac_step, args, keep, (stats, diff, finite), error)
 
 _SAC_STEP_SIGNATURE = inspect.signature(prepare_sac_step)
 _SAC_BATCH = ('obs', 'action', 'reward', 'next_obs', 'discount', 'weight', 'noise')
 
-def sac_step(*args, **kwargs)->tuple[Tensor, Tensor]:
-    "One SAC gradient step in one native call, with `prepare_sac_step`'s arguments (minibatch tensors that are not contiguous are copied): the statistics `[7]` of `SAC._fused_step` and the critics' `Q - target` `[E, B]`; the Adam step counters advance by one."
+def sac_step(*args, **kwargs)->tuple[Tensor, Tensor, Tensor]:
+    "One SAC gradient step in one native call, with `prepare_sac_step`'s arguments (minibatch tensors that are not contiguous are copied): the statistics `[7]` of `SAC._fused_step`, the critics' `Q - target` `[E, B]`, and `[1]` 1.0 when every parameter the step wrote (actor, critics, target critics) and `log_alpha` is finite, else 0.0; the Adam step counters advance by one."
     bound = _SAC_STEP_SIGNATURE.bind(*args, **kwargs)
     for name in _SAC_BATCH: bound.arguments[name] = bound.arguments[name].contiguous()
     return prepare_sac_step(*bound.args, **bound.kwargs)()

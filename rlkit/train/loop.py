@@ -129,7 +129,8 @@ class Guardrails:
         if bad: return "non-finite " + ", ".join(f"{k}={stats[k]}" for k in bad)
         big = [k for k, v in stats.items() if (k.startswith('loss') or k.startswith('q_')) and abs(v) > self.cfg.divergence_threshold]
         if big: return "divergence: " + ", ".join(f"{k}={stats[k]:.3g}" for k in big) + f" beyond {self.cfg.divergence_threshold:g}"
-        if self.cfg.check_params and stats:               # no statistics: no update ran, the parameters did not change
+        if self.cfg.check_params and stats and not getattr(agent, 'update_checked_finite', False):
+            # (no statistics: no update ran, the parameters did not change; an update that checked what it wrote: done)
             modules = {name: list(m.parameters()) for name, m in agent.modules().items()}
             if _all_finite([p for params in modules.values() for p in params]): return None   # (one pass over all of them)
             for name, params in modules.items():
