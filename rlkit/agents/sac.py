@@ -316,40 +316,95 @@ class TD3(_ActorCriticOffPolicy):
 
     def __init__(self, cfg:TD3Config, observation_space, action_space, n_envs=1, device='cpu', total_steps=1_000_000, seed=0):
         super().__init__(cfg, observation_space, action_space, n_envs, device, total_steps, seed)
-        make = lambda: nn.Sequential(mlp([self.obs_dim, *cfg.hidden_sizes, self.act_dim], cfg.activation, cfg.ortho_init), nn.Tanh()).to(self.device)
+        # the actor's output goes through tanh (see `_mu`); as a `FusedMLP` its parameters are one flat vector
+        make = lambda: FusedMLP([self.obs_dim, *cfg.hidden_sizes, self.act_dim], cfg.activation, ortho_init=cfg.ortho_init,
+                                matmul_dtype=self.matmul_dtype).to(self.device)
         self.actor, self.actor_target = make(), make()
         self.actor_target.load_state_dict(self.actor.state_dict()); self.actor_target.requires_grad_(False)
         self.optimizers['actor'] = make_adam(self.actor.parameters(), cfg.lr)
         self._actor_params = list(self.actor.parameters())
-        self.last_actor_loss = torch.zeros(())
+        self.last_actor_loss = torch.zeros((), device=self.device)
 
     def modules(self): return {'actor': self.actor, 'actor_target': self.actor_target, 'critic': self.critic,
                                'critic_target': self.critic_target}
 
-    def _policy_actions(self, obs:Tensor, deterministic:bool)->Tensor: return self.actor(obs.float())
+    @staticmethod
+    def _mu(actor:FusedMLP, obs:Tensor)->Tensor: return torch.tanh(actor(obs))
+
+    def _policy_actions(self, obs:Tensor, deterministic:bool)->Tensor: return self._mu(self.actor, obs.float())
 
     @torch.no_grad()
     def _explore(self, obs:np.ndarray)->np.ndarray:
-        a = self.actor(torch.as_tensor(obs, dtype=torch.float32, device=self.device)).cpu().numpy()
+        "The deterministic action plus Gaussian noise from the agent's own generator (on the CPU in NumPy: a few rows)."
+        out = self.actor.forward_numpy(np.asarray(obs, np.float32))
+        a = np.tanh(out) if out is not None else self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
         return np.clip(a + self.rng.normal(0.0, self.cfg.action_noise, size=a.shape), -1.0, 1.0).astype(np.float32)
 
-    def train_step(self, b:dict)->Tensor:
-        "A critic step, and every `policy_delay` steps an actor step and the target updates."
+    native_step = True       # take the gradient step in one `kernels.td3_step` call where it applies
+
+    def _step_is_native(self, b:dict)->bool:
+        "Whether `kernels.td3_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
+        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and b['obs'].dtype == torch.float32): return False
+        pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
+        if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
+        return (self.critic.members == self.cfg.n_critics and self.actor._native(b['obs'], 0) and self.critic._native(b['obs'], 0)
+                and kernels.blas_available())
+
+    def train_step(self, b:dict, native:bool=True, noise:Tensor|None=None)->Tensor:
+        "A critic step, and every `policy_delay` steps an actor step and the target updates (`noise`: the smoothing's standard normal draws)."
+        if noise is None: noise = torch.randn_like(b['action'])
+        if native and self._step_is_native(b): return self._native_step(b, noise)
         c = self.cfg
         with torch.no_grad():
-            mu = self.actor_target(b['next_obs'])
-            noise = (torch.randn_like(mu) * c.target_policy_noise).clamp(-c.target_noise_clip, c.target_noise_clip)
-            a2 = (mu + noise).clamp(-1.0, 1.0)
+            smooth = (noise * c.target_policy_noise).clamp(-c.target_noise_clip, c.target_noise_clip)
+            a2 = (self._mu(self.actor_target, b['next_obs']) + smooth).clamp(-1.0, 1.0)
             y = b['reward'] + b['discount'] * self.q(self.critic_target, b['next_obs'], a2).min(0).values
         c_loss, q_mean, c_norm = self._critic_step(b, y)
         self.grad_steps += 1
         if self.grad_steps % c.policy_delay == 0:
-            with frozen(self.critic): a_loss = -self.q(self.critic, b['obs'], self.actor(b['obs']))[0].mean()
+            with frozen(self.critic): a_loss = -self.q(self.critic, b['obs'], self._mu(self.actor, b['obs']))[0].mean()
             self._clip_and_step('actor', a_loss, self._actor_params)
-            self.last_actor_loss = a_loss.detach()
+            self.last_actor_loss.copy_(a_loss.detach())
             polyak_update(self.critic_target, self.critic, c.tau); polyak_update(self.actor_target, self.actor, c.tau)
-        return torch.stack([c_loss, self.last_actor_loss, q_mean, c_norm])
+        return torch.stack([c_loss, self.last_actor_loss.clone(), q_mean, c_norm])
+
+    def _native_step(self, b:dict, noise:Tensor)->Tensor:
+        "`train_step` in one native call (`kernels.td3_step`, which also advances the optimisers' step counts); the same statistics."
+        c, actor, critic = self.cfg, self.actor, self.critic
+        actor.flat.grad, critic.flat.grad = actor.grad_buffer(), critic.grad_buffer()
+        stats, diff, _ = kernels.td3_step(
+            actor=native_adam_state(self.optimizers['actor'], actor.flat), actor_sizes=actor.sizes,
+            actor_target=self.actor_target.flat.data, critic=native_adam_state(self.optimizers['critic'], critic.flat),
+            critic_sizes=critic.sizes, n_critics=c.n_critics, critic_target=self.critic_target.flat.data, activation=c.activation,
+            obs=b['obs'], action=b['action'], reward=b['reward'], next_obs=b['next_obs'], discount=b['discount'], weight=b['weight'],
+            noise=noise, noise_std=c.target_policy_noise, noise_clip=c.target_noise_clip, last_actor_loss=self.last_actor_loss,
+            max_norm=c.max_grad_norm, tau=c.tau, bfloat16=self.matmul_dtype is torch.bfloat16,
+            actor_turn=(self.grad_steps + 1) % c.policy_delay == 0)
+        if self.prioritized: self.buffer.update_priorities(b['index'], diff.abs().mean(0))
+        self.grad_steps += 1
+        return stats
 
     def _counters(self): return {**super()._counters(), 'last_actor_loss': float(self.last_actor_loss)}
     def load_state_dict(self, state):
-        super().load_state_dict(state); self.last_actor_loss = torch.tensor(state['counters']['last_actor_loss'])
+        super().load_state_dict(_flat_actor_state(state, self.actor))
+        self.last_actor_loss.fill_(state['counters']['last_actor_loss'])
+
+def _flat_actor_state(state:dict, actor:FusedMLP)->dict:
+    "A TD3 state saved before its actor was a `FusedMLP` (an `nn.Sequential` of `nn.Linear`s and a tanh), in today's layout."
+    if 'flat' in state['modules']['actor']: return state
+    def flat(pairs:list)->Tensor:                    # [(weight [out, in], bias [out]) per layer] -> the flat layout
+        out = torch.zeros_like(actor.flat.data); views = actor.views(out)
+        for i, (w, b) in enumerate(pairs): views[f'w{i}'][0] = w.T; views[f'b{i}'][0, 0] = b
+        return out
+    def layers(sd:dict)->list:                       # '0.0.weight', '0.0.bias', '0.2.weight', ... in layer order
+        names = sorted({k.rsplit('.', 1)[0] for k in sd}, key=lambda k: [int(i) for i in k.split('.')])
+        return [(sd[n + '.weight'], sd[n + '.bias']) for n in names]
+    modules = {**state['modules'], **{k: {'flat': flat(layers(state['modules'][k]))} for k in ('actor', 'actor_target')}}
+    opt = state['optimizers']['actor']
+    old = opt['state']                               # per parameter, in `parameters()` order: weight, bias, weight, ...
+    new = {}
+    if old:
+        pairs = lambda m: [(old[2 * i][m], old[2 * i + 1][m]) for i in range(len(old) // 2)]
+        new = {0: {'step': old[0]['step'], 'exp_avg': flat(pairs('exp_avg')), 'exp_avg_sq': flat(pairs('exp_avg_sq'))}}
+    groups = [{**opt['param_groups'][0], 'params': [0]}]
+    return {**state, 'modules': modules, 'optimizers': {**state['optimizers'], 'actor': {'state': new, 'param_groups': groups}}}

@@ -25,7 +25,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'blas_available', 'bf16_route', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
-           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act']
+           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act', 'prepare_td3_step', 'td3_step']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -1082,6 +1082,113 @@ int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, 
   free(work);
   return rc;
 }
+
+/* TD3's gradient step (agents/05_sac, TD3.train_step) in one call. The actor: widths asizes [o, ..., d], its output
+   through tanh, flat parameters ap (gradient ag, Adam moments am, av) and its target's atp; the critics and their
+   target as in rk_sac_step. The target action is tanh(target actor(s')) plus the smoothing noise, noise [B, d] standard
+   normal draws times noise_std clipped to +-noise_clip, clipped to [-1, 1]; the critics regress on
+   r + discount * min_e target Q_e(s', a'). On the actor's turn (actor_turn): the actor's step on -Q_0(s, tanh(actor(s)))
+   through the critics just updated, then the Polyak steps of both targets (the critics' in their Adam pass).
+   *last_actor_loss: the actor's loss, written on its turn. stats (4): critic loss, the last actor loss, mean Q, the
+   critics' gradient norm; diff [E,B]: Q - target (for priorities); *finite: 1 when every number the step wrote to the
+   networks is finite, else 0. The Adam step counters advance. Returns 0; -1 out of memory, -2 no BLAS, -3 shapes. */
+int rk_td3_step(int an, const int *asizes, float *ap, float *ag, float *am, float *av, float *atp,
+                int cn, const int *csizes, int E, float *cp, float *cg, float *cm, float *cv, float *tp, int act, int bf16,
+                const float *obs, const float *action, const float *reward, const float *next_obs, const float *discount,
+                const float *weight, const float *noise, double noise_std, double noise_clip, int B, double max_norm,
+                double tau, int actor_turn, const double *opt, float *actor_step, float *critic_step,
+                float *last_actor_loss, float *stats, float *diff, float *finite) {
+  if (!rk_sgemm) return -2;
+  rk_net actor, actor_target, critic, target;
+  int failed = 0;
+  if (net_init(&actor, an, asizes, 1, act, ap, bf16, &failed) || net_init(&actor_target, an, asizes, 1, act, atp, bf16, &failed)
+      || net_init(&critic, cn, csizes, E, act, cp, bf16, &failed) || net_init(&target, cn, csizes, E, act, tp, bf16, &failed))
+    return -3;
+  const int o = asizes[0], dd = asizes[an], oa = csizes[0];
+  if (oa != o + dd || csizes[cn] != 1) return -3;
+  const long dmax = (long)E * B * critic.hmax > (long)B * actor.hmax ? (long)E * B * critic.hmax : (long)B * actor.hmax;
+  float *work = malloc(sizeof(float) * ((size_t)B * actor.hmax * (an - 1) + (size_t)E * B * critic.hmax * (cn - 1) + 2 * dmax
+                                        + 2 * (size_t)B * dd + 2 * (size_t)B * oa + 2 * (size_t)E * B + critic.count));
+  if (!work) return -1;
+  float *w = work, *ha[16], *hc[16];
+  net_buffers(&actor, B, ha, &w); net_buffers(&critic, B, hc, &w);
+  float *d = w; w += dmax;
+  float *spare = w; w += dmax;
+  float *aout = w; w += (long)B * dd;              /* the actor's outputs before tanh */
+  float *gu = w; w += (long)B * dd;                /* their gradient */
+  float *xc = w; w += (long)B * oa;                /* a critic input row block [B, o + d] */
+  float *din = w; w += (long)B * oa;               /* critic 0's input gradient; first the targets y */
+  float *q = w; w += (long)E * B;
+  float *dq = w; w += (long)E * B;
+  float *scratch = w;                              /* gradients the input backward computes on the way */
+  int rc = 0;
+  const float fB = (float)B, sd = (float)noise_std, nc = (float)noise_clip;
+  /* the target: the target actor's smoothed action at s', the smallest target critic there */
+  if ((rc = net_forward(&actor_target, next_obs, 0, B, ha, aout))) goto done;
+  for (int r = 0; r < B; r++) {
+    memcpy(xc + (long)r * oa, next_obs + (long)r * o, sizeof(float) * o);
+    for (int j = 0; j < dd; j++) {
+      float n = noise[(long)r * dd + j] * sd;
+      n = n < -nc ? -nc : n > nc ? nc : n;
+      const float v = tanhf(aout[(long)r * dd + j]) + n;
+      xc[(long)r * oa + o + j] = v < -1.f ? -1.f : v > 1.f ? 1.f : v;
+    }
+  }
+  if ((rc = net_forward(&target, xc, 0, B, hc, q))) goto done;
+  float *y = din;
+  for (int r = 0; r < B; r++) {
+    float mn = q[r];
+    for (int e = 1; e < E; e++) mn = q[(long)e * B + r] < mn ? q[(long)e * B + r] : mn;
+    y[r] = reward[r] + discount[r] * mn;
+  }
+  /* the critics at (s, a): weighted regression on y, clip and Adam (with the target's Polyak step on the actor's turn) */
+  for (int r = 0; r < B; r++) {
+    memcpy(xc + (long)r * oa, obs + (long)r * o, sizeof(float) * o);
+    memcpy(xc + (long)r * oa + o, action + (long)r * dd, sizeof(float) * dd);
+  }
+  if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
+  double closs = 0.0, qsum = 0.0;
+  for (int r = 0; r < B; r++) {
+    double sq = 0.0;
+    for (int e = 0; e < E; e++) {
+      const long i = (long)e * B + r;
+      const float df = q[i] - y[r];
+      diff[i] = df; sq += (double)df * df; qsum += q[i]; dq[i] = df * (weight[r] / fB);
+    }
+    closs += 0.5 * sq * weight[r];
+  }
+  if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
+  float critic_zero, actor_zero = 0.f;
+  const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, (double)*critic_step + 1, opt[4], opt[5],
+                                              opt[6], opt[7], actor_turn ? tp : 0, (float)tau, &critic_zero);
+  if (actor_turn) {
+    /* the actor: -Q_0(s, tanh(actor(s))), back through critic 0 (its input gradient only) and tanh */
+    if ((rc = net_forward(&actor, obs, 0, B, ha, aout))) goto done;
+    for (int r = 0; r < B; r++)
+      for (int j = 0; j < dd; j++) xc[(long)r * oa + o + j] = tanhf(aout[(long)r * dd + j]);
+    const rk_net c0 = member_view(&critic, 0);
+    if ((rc = net_forward(&c0, xc, 0, B, hc, q))) goto done;
+    double aloss = 0.0;
+    for (int r = 0; r < B; r++) { aloss -= q[r]; dq[r] = -1.f / fB; }
+    if ((rc = net_backward(&c0, xc, 0, B, hc, dq, scratch, 0, din, d, spare))) goto done;
+    for (int r = 0; r < B; r++)
+      for (int j = 0; j < dd; j++) {
+        const float a = xc[(long)r * oa + o + j];
+        gu[(long)r * dd + j] = din[(long)r * oa + o + j] * (1.f - a * a);
+      }
+    if ((rc = net_backward(&actor, obs, 0, B, ha, gu, ag, 1, 0, d, spare))) goto done;
+    clip_adam_polyak(ap, ag, am, av, actor.count, max_norm, (double)*actor_step + 1, opt[0], opt[1], opt[2], opt[3], atp,
+                     (float)tau, &actor_zero);
+    *last_actor_loss = (float)(aloss / B);
+    *actor_step += 1.f;
+  }
+  stats[0] = (float)(closs / B); stats[1] = *last_actor_loss; stats[2] = (float)(qsum / ((double)E * B)); stats[3] = cnorm;
+  *finite = critic_zero + actor_zero == 0.f ? 1.f : 0.f;
+  *critic_step += 1.f;
+done:
+  free(work);
+  return rc;
+}
 '''
 
 # %% ../../nbs/core/06_kernels.ipynb #576ddaab
@@ -1142,6 +1249,9 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_sac_step.argtypes = [I, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, I, P, P, P, P, D,
                                 P, P, P, P, P, P, P, I, D, D, P, P, P, P, P, P, P]
     lib.rk_sac_act.argtypes = [I, P, I, P, P, I, P, P]
+    lib.rk_td3_step.argtypes = [I, P, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, P, P, P, P, P, P, P, D, D, I, D, D, I, P,
+                                P, P, P, P, P, P]
+    lib.rk_td3_step.restype = I
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_sac_act.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
@@ -1573,3 +1683,65 @@ def sac_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
                            obs.ctypes.data, n, eps.ctypes.data, action.ctypes.data)
     if rc: raise MemoryError('sac_act') if rc == -1 else RuntimeError(f"sac_act failed ({rc})")
     return action
+
+# %% ../../nbs/core/06_kernels.ipynb #e1d7a302
+def prepare_td3_step(actor:AdamState, actor_sizes:list[int], # the actor's widths [obs, ..., act] (its output goes through tanh)
+                     actor_target:Tensor, # the target actor's flat parameters
+                     critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
+                     critic_target:Tensor, # the target critics' flat parameters
+                     activation:str, # 'relu' or 'tanh'
+                     obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, # the minibatch
+                     noise:Tensor, # [B, act] standard normal draws for the target policy's smoothing
+                     noise_std:float, noise_clip:float, # the smoothing noise's scale and clip
+                     last_actor_loss:Tensor, # [] float32: the last actor loss, written on the actor's turn
+                     max_norm:float|None, tau:float, # gradient-norm clip (None: none); Polyak rate
+                     bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
+                    )->NativeCall:
+    "`td3_step` checked and converted once; `args['actor_turn']` (0 or 1) says whether a call also steps the actor and the targets, `args['opt']` holds the Adam hyperparameters."
+    if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
+        raise ValueError(f"td3_step takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
+    if obs.dim() != 2 or action.dim() != 2:
+        raise ValueError(f"td3_step: obs and action must be shaped [B, width], got {list(obs.shape)} and {list(action.shape)}")
+    B, o = obs.shape
+    d = action.shape[-1]
+    if (actor_sizes[0], actor_sizes[-1], critic_sizes[0], critic_sizes[-1]) != (o, d, o + d, 1):
+        raise ValueError(f"td3_step: widths {list(actor_sizes)} and {list(critic_sizes)} do not fit observations of {o} "
+                         f"and actions of {d}")
+    shapes = {'action': (action, (B, d)), 'next_obs': (next_obs, (B, o)), 'reward': (reward, (B,)),
+              'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (B, d))}
+    for name, (t, shape) in shapes.items():
+        if tuple(t.shape) != shape: raise ValueError(f"td3_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
+    batch = (obs, action, reward, next_obs, discount, weight, noise)
+    ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'td3_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'td3_step')
+    if actor_target.numel() != actor.param.numel(): raise ValueError("td3_step: the target actor's size differs from the actor's")
+    if critic_target.numel() != critic.param.numel(): raise ValueError("td3_step: the target critics' size differs from the critics'")
+    if last_actor_loss.numel() != 1: raise ValueError("td3_step: last_actor_loss is one number")
+    counters = [actor.step, critic.step]
+    if not all(isinstance(c, Tensor) and c.numel() == 1 for c in counters):
+        raise ValueError("td3_step: each Adam state's step must be its optimiser's step counter (a float32 tensor of one element)")
+    _check(actor_target, critic_target, last_actor_loss, *batch, *counters)
+    if not blas_available(): raise RuntimeError("td3_step needs PyTorch's BLAS (see blas_available)")
+    hyper = (ctypes.c_double * 8)(*(v for s in (actor, critic) for v in (s.lr, s.beta1, s.beta2, s.eps)))
+    stats, diff, finite = torch.empty(4), torch.empty(n_critics, B), torch.empty(1)
+    args = dict(an=len(actor_sizes) - 1, asizes=(ctypes.c_int * len(actor_sizes))(*actor_sizes),
+                **dict(zip(('ap', 'ag', 'am', 'av'), ptrs[:4])), atp=_ptr(actor_target),
+                cn=len(critic_sizes) - 1, csizes=(ctypes.c_int * len(critic_sizes))(*critic_sizes), E=n_critics,
+                **dict(zip(('cp', 'cg', 'cm', 'cv'), ptrs[4:])), tp=_ptr(critic_target), act=_ACTIVATION_CODES[activation],
+                bf16=int(bfloat16), **{k: _ptr(t) for k, t in zip(('obs', 'action', 'reward', 'next_obs', 'discount', 'weight', 'noise'), batch)},
+                noise_std=float(noise_std), noise_clip=float(noise_clip), B=B, max_norm=-1.0 if max_norm is None else float(max_norm),
+                tau=float(tau), actor_turn=0, opt=hyper, actor_step=_ptr(counters[0]), critic_step=_ptr(counters[1]),
+                last_actor_loss=_ptr(last_actor_loss), stats=_ptr(stats), diff=_ptr(diff), finite=_ptr(finite))
+    error = lambda rc: MemoryError('td3_step') if rc == -1 else RuntimeError(f"td3_step failed ({rc})")
+    keep = (actor, critic, actor_target, critic_target, last_actor_loss, batch, counters)
+    return NativeCall(_lib().rk_td3_step, args, keep, (stats, diff, finite), error)
+
+_TD3_STEP_SIGNATURE = inspect.signature(prepare_td3_step)
+
+def td3_step(*args, actor_turn:bool, **kwargs)->tuple[Tensor, Tensor, Tensor]:
+    "One TD3 gradient step in one native call, with `prepare_td3_step`'s arguments (minibatch tensors that are not contiguous are copied) and whether it is the actor's turn: the statistics `[4]` of `TD3.train_step`, the critics' `Q - target` `[E, B]`, and `[1]` 1.0 when every number the step wrote to the networks is finite; the Adam step counters advance."
+    bound = _TD3_STEP_SIGNATURE.bind(*args, **kwargs)
+    for name in _SAC_BATCH: bound.arguments[name] = bound.arguments[name].contiguous()
+    call = prepare_td3_step(*bound.args, **bound.kwargs)
+    call.args['actor_turn'] = int(actor_turn)
+    return call()
