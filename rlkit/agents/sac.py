@@ -61,6 +61,32 @@ class _ActorCriticOffPolicy(OffPolicyAgent):
         if self.prioritized: self.buffer.update_priorities(b['index'], (q.detach() - y).abs().mean(0))
         return loss.detach(), q.detach().mean(), norm
 
+    native_phase = True             # run `update` through `_NativePhase` where it applies (see below)
+    update_checked_finite = False   # whether the last update found every parameter it wrote finite (the guardrails need not look)
+
+    def update(self, batch=None)->dict[str, float]:
+        "An update phase (`OffPolicyAgent.update`), run by `_NativePhase` where it applies: the same draws, steps and statistics."
+        phase = self._native_phase()
+        self.update_checked_finite = False
+        if phase.calls is None or not self.ready():
+            self._phase_checked(None)
+            return super().update(batch)
+        rows = phase.run(self)
+        self.update_checked_finite = self._phase_checked(phase.written_finite())
+        out = dict(zip(self.stat_names, self.phase_stats(rows).tolist()))
+        out.update(self.extra_stats())
+        return out
+
+    def _native_phase(self)->_NativePhase:
+        "The prepared calls of an update phase, made again whenever what they were made from has changed (see `_NativePhase.key`)."
+        key = _NativePhase.key(self)
+        if getattr(self, '_phase', None) is None or self._phase.made_from != key: self._phase = _NativePhase(self, key)
+        return self._phase
+
+    def _phase_checked(self, finite:bool|None)->bool:
+        "Whether all parameters are known finite after a native phase whose steps found what they wrote `finite` (None: the general path ran)."
+        return bool(finite)
+
 # %% ../../nbs/agents/05_sac.ipynb #c8a25eef
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 
@@ -124,7 +150,6 @@ class SAC(_ActorCriticOffPolicy):
         return (self._fused_step if fused else self._autograd_step)(b, noise)
 
     native_step = True       # run the fused step in one `kernels.sac_step` call where it applies (see above)
-    native_phase = True      # run `update` through `_NativePhase` where it applies (see below)
 
     def _step_is_native(self, b:dict)->bool:
         "Whether `kernels.sac_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
@@ -163,24 +188,21 @@ class SAC(_ActorCriticOffPolicy):
         self.grad_steps += 1
         return stats
 
-    update_checked_finite = False   # whether the last update found every parameter it wrote finite (the guardrails need not look)
+    # --- what `_NativePhase` needs: the noise per step, the prepared call, what it is made from, the learning rates
+    noise_rows = 2           # standard normal draws per minibatch row and action: for s, then for s'
 
-    def update(self, batch=None)->dict[str, float]:
-        "An update phase (`OffPolicyAgent.update`), run by `_NativePhase` where it applies: the same draws, steps and statistics."
-        phase = self._native_phase()
-        self.update_checked_finite = False
-        if phase.calls is None or not self.ready(): return super().update(batch)
-        rows = phase.run(self)
-        self.update_checked_finite = phase.written_finite()
-        out = dict(zip(self.stat_names, self.phase_stats(rows).tolist()))
-        out.update(self.extra_stats())
-        return out
+    def _prepare_step(self, obs, action, ret, next_obs, disc, weight, noise)->kernels.NativeCall:
+        return kernels.prepare_sac_step(**self._native_step_args(obs, action, ret, next_obs, disc, weight, noise))
 
-    def _native_phase(self)->_NativePhase:
-        "The prepared calls of an update phase, made again whenever what they were made from has changed (see `_NativePhase.key`)."
-        key = _NativePhase.key(self)
-        if getattr(self, '_phase', None) is None or self._phase.made_from != key: self._phase = _NativePhase(self, key)
-        return self._phase
+    def _phase_tensors(self)->tuple:
+        return (self.actor.flat, self.critic.flat, self.critic_target.flat, self.log_alpha, self.actor._grad, self.critic._grad,
+                self.log_alpha.grad)
+
+    def _phase_settings(self)->tuple: return (self.target_entropy, self.auto_alpha)
+
+    def _before_call(self, call:kernels.NativeCall, lrs:dict)->None:
+        opt = call.args['opt']
+        opt[0], opt[4], opt[8] = lrs['actor'], lrs['critic'], lrs.get('alpha', 0.0)
 
     def _alpha_step(self, logp:Tensor)->tuple[Tensor, Tensor]:
         "The temperature's step from the batch's log-probabilities; `(alpha after the step, alpha loss)`."
@@ -243,7 +265,7 @@ class SAC(_ActorCriticOffPolicy):
         return torch.stack([c_loss, a_loss, alpha_loss, q.mean(), -logp_s.mean(), alpha, c_norm])
 
 class _NativePhase:
-    "SAC's update phase as prepared native calls: uniform replay drawn and gathered into fixed tensors, one `kernels.prepare_sac_step` call per gradient step."
+    "An update phase of SAC or TD3 as prepared native calls: uniform replay drawn and gathered into fixed tensors, one prepared step call (`kernels.prepare_sac_step`, `prepare_td3_step`) per gradient step."
     def __init__(self, agent:SAC, made_from:tuple):
         self.made_from, self.calls = made_from, None
         cfg, buf, B, k = agent.cfg, agent.buffer, agent.cfg.batch_size, agent.cfg.gradient_steps
@@ -254,28 +276,27 @@ class _NativePhase:
         self.gather = kernels.prepare_replay_gather(self.t, self.e, buf.steps, cfg.n_step, cfg.gamma, buf.reward, buf.terminated,
                                                     buf.truncated, buf.obs, buf.next_obs, buf.action)
         obs, action, ret, next_obs, disc = self.gather.outputs
-        self.noise, weight = torch.empty(2 * B, agent.act_dim), torch.ones(B)
+        self.noise, weight = torch.empty(agent.noise_rows * B, agent.act_dim), torch.ones(B)
         rows = lambda x, i: x[i * B:(i + 1) * B]
-        self.calls = [kernels.prepare_sac_step(**agent._native_step_args(rows(obs, i), rows(action, i), rows(ret, i), rows(next_obs, i),
-                                                                          rows(disc, i), weight, self.noise)) for i in range(k)]
+        self.calls = [agent._prepare_step(rows(obs, i), rows(action, i), rows(ret, i), rows(next_obs, i), rows(disc, i), weight, self.noise)
+                      for i in range(k)]
         self.finite = [call.outputs[2].numpy() for call in self.calls]     # (read without a torch operation)
 
     @staticmethod
-    def key(agent:SAC)->tuple:
+    def key(agent:_ActorCriticOffPolicy)->tuple:
         "What the calls are made from: the addresses of the tensors they update, the buffer's tensors, the optimisers' settings, the agent's."
-        opts = [agent.optimizers[k] for k in ('actor', 'critic', 'alpha') if k in agent.optimizers]
+        opts = list(agent.optimizers.values())
         state = [t for o in opts for t in (o.state.get(o.param_groups[0]['params'][0]) or {}).values()]
-        tensors = (agent.actor.flat, agent.critic.flat, agent.critic_target.flat, agent.log_alpha, agent.actor._grad,
-                   agent.critic._grad, agent.log_alpha.grad, *state)
+        tensors = (*agent._phase_tensors(), *state)
         buf = agent.buffer      # (its tensors are written in place, never replaced: their identity is enough)
         groups = tuple((len(g['params']), g['betas'], g['eps'], g['weight_decay'], g['maximize']) for o in opts for g in o.param_groups)
         c = agent.cfg
         return (agent.native_step, agent.native_phase, buf.native_sample, kernels.native_available(), agent.prioritized, agent.matmul_dtype,
                 tuple(None if t is None else t.data_ptr() for t in tensors), groups, id(buf), buf.capacity,
                 tuple(map(id, (buf.obs, buf.next_obs, buf.action, buf.reward, buf.terminated, buf.truncated))), c.batch_size, c.gradient_steps, c.n_step,
-                c.gamma, c.max_grad_norm, c.tau, agent.target_entropy, agent.auto_alpha)
+                c.gamma, c.max_grad_norm, c.tau, *agent._phase_settings())
 
-    def run(self, agent:SAC)->list[Tensor]:
+    def run(self, agent:_ActorCriticOffPolicy)->list[Tensor]:
         "The phase's steps: the minibatches drawn as `OffPolicyAgent.sample(k)` draws them and the noise as `train_step` does."
         buf, n = agent.buffer, len(self.t)
         stored = min(buf.steps, buf.capacity)
@@ -284,18 +305,17 @@ class _NativePhase:
         torch.randint(buf.n_envs, (n,), generator=agent.sample_generator, out=self.e)
         self.gather.args['steps'] = buf.steps
         self.gather()
-        lrs = [agent.optimizers[k].param_groups[0]['lr'] if k in agent.optimizers else 0.0 for k in ('actor', 'critic', 'alpha')]
+        lrs = {k: o.param_groups[0]['lr'] for k, o in agent.optimizers.items()}
         rows = []
         for call in self.calls:
             torch.randn(self.noise.shape, out=self.noise)
-            opt = call.args['opt']
-            opt[0], opt[4], opt[8] = lrs
+            agent._before_call(call, lrs)
             rows.append(call()[0])
             agent.grad_steps += 1
         return rows
 
     def written_finite(self)->bool:
-        "Whether every step of the last `run` found all it wrote finite: the actor, the critics, their targets and log alpha."
+        "Whether every step of the last `run` found all it wrote finite (the networks it wrote, and SAC's log alpha)."
         return bool(self.calls) and all(f[0] == 1.0 for f in self.finite)
 
     def __deepcopy__(self, memo): return None      # (a copied agent prepares its own)
@@ -344,10 +364,14 @@ class TD3(_ActorCriticOffPolicy):
 
     def _step_is_native(self, b:dict)->bool:
         "Whether `kernels.td3_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
-        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and b['obs'].dtype == torch.float32): return False
+        return self._native_applies(b['obs'])
+
+    def _native_applies(self, obs:Tensor)->bool:
+        "`_step_is_native` for minibatches of observations like `obs` (their dtype and device)."
+        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and obs.dtype == torch.float32): return False
         pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
         if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
-        return (self.critic.members == self.cfg.n_critics and self.actor._native(b['obs'], 0) and self.critic._native(b['obs'], 0)
+        return (self.critic.members == self.cfg.n_critics and self.actor._native(obs, 0) and self.critic._native(obs, 0)
                 and kernels.blas_available())
 
     def train_step(self, b:dict, native:bool=True, noise:Tensor|None=None)->Tensor:
@@ -368,26 +392,63 @@ class TD3(_ActorCriticOffPolicy):
             polyak_update(self.critic_target, self.critic, c.tau); polyak_update(self.actor_target, self.actor, c.tau)
         return torch.stack([c_loss, self.last_actor_loss.clone(), q_mean, c_norm])
 
-    def _native_step(self, b:dict, noise:Tensor)->Tensor:
-        "`train_step` in one native call (`kernels.td3_step`, which also advances the optimisers' step counts); the same statistics."
+    def _actor_turn(self)->bool: return (self.grad_steps + 1) % self.cfg.policy_delay == 0
+
+    def _native_step_args(self, obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor,
+                          noise:Tensor)->dict:
+        "`kernels.td3_step`'s arguments (but the actor's turn): this agent's networks, optimiser states and settings, and a minibatch."
         c, actor, critic = self.cfg, self.actor, self.critic
         actor.flat.grad, critic.flat.grad = actor.grad_buffer(), critic.grad_buffer()
-        stats, diff, _ = kernels.td3_step(
-            actor=native_adam_state(self.optimizers['actor'], actor.flat), actor_sizes=actor.sizes,
-            actor_target=self.actor_target.flat.data, critic=native_adam_state(self.optimizers['critic'], critic.flat),
-            critic_sizes=critic.sizes, n_critics=c.n_critics, critic_target=self.critic_target.flat.data, activation=c.activation,
-            obs=b['obs'], action=b['action'], reward=b['reward'], next_obs=b['next_obs'], discount=b['discount'], weight=b['weight'],
-            noise=noise, noise_std=c.target_policy_noise, noise_clip=c.target_noise_clip, last_actor_loss=self.last_actor_loss,
-            max_norm=c.max_grad_norm, tau=c.tau, bfloat16=self.matmul_dtype is torch.bfloat16,
-            actor_turn=(self.grad_steps + 1) % c.policy_delay == 0)
+        return dict(actor=native_adam_state(self.optimizers['actor'], actor.flat), actor_sizes=actor.sizes,
+                    actor_target=self.actor_target.flat.data, critic=native_adam_state(self.optimizers['critic'], critic.flat),
+                    critic_sizes=critic.sizes, n_critics=c.n_critics, critic_target=self.critic_target.flat.data,
+                    activation=c.activation, obs=obs, action=action, reward=reward, next_obs=next_obs, discount=discount,
+                    weight=weight, noise=noise, noise_std=c.target_policy_noise, noise_clip=c.target_noise_clip,
+                    last_actor_loss=self.last_actor_loss, max_norm=c.max_grad_norm, tau=c.tau,
+                    bfloat16=self.matmul_dtype is torch.bfloat16)
+
+    def _native_step(self, b:dict, noise:Tensor)->Tensor:
+        "`train_step` in one native call (`kernels.td3_step`, which also advances the optimisers' step counts); the same statistics."
+        stats, diff, _ = kernels.td3_step(**self._native_step_args(b['obs'], b['action'], b['reward'], b['next_obs'], b['discount'],
+                                                                   b['weight'], noise), actor_turn=self._actor_turn())
         if self.prioritized: self.buffer.update_priorities(b['index'], diff.abs().mean(0))
         self.grad_steps += 1
         return stats
+
+    # --- what `_NativePhase` needs (see SAC)
+    noise_rows = 1           # the smoothing's standard normal draws: one per minibatch row and action
+
+    def _prepare_step(self, obs, action, ret, next_obs, disc, weight, noise)->kernels.NativeCall:
+        return kernels.prepare_td3_step(**self._native_step_args(obs, action, ret, next_obs, disc, weight, noise))
+
+    def _phase_tensors(self)->tuple:
+        return (self.actor.flat, self.actor_target.flat, self.critic.flat, self.critic_target.flat, self.actor._grad,
+                self.critic._grad, self.last_actor_loss)
+
+    def _phase_settings(self)->tuple: return (self.cfg.target_policy_noise, self.cfg.target_noise_clip)
+
+    _turned = False          # an actor turn in the phase being run
+    _rest_checked = False    # the actor and both targets were found finite at the last actor turn, and not written since
+
+    def _before_call(self, call:kernels.NativeCall, lrs:dict)->None:
+        opt = call.args['opt']
+        opt[0], opt[4] = lrs['actor'], lrs['critic']
+        turn = self._actor_turn()
+        call.args['actor_turn'] = int(turn)
+        self._turned = self._turned or turn
+
+    def _phase_checked(self, finite:bool|None)->bool:
+        "The actor and the targets are written only on the actor's turns: known finite when the last of those found them so."
+        turned, self._turned = self._turned, False
+        if not finite: self._rest_checked = False
+        elif turned: self._rest_checked = True
+        return bool(finite) and self._rest_checked
 
     def _counters(self): return {**super()._counters(), 'last_actor_loss': float(self.last_actor_loss)}
     def load_state_dict(self, state):
         super().load_state_dict(_flat_actor_state(state, self.actor))
         self.last_actor_loss.fill_(state['counters']['last_actor_loss'])
+        self._rest_checked = False
 
 def _flat_actor_state(state:dict, actor:FusedMLP)->dict:
     "A TD3 state saved before its actor was a `FusedMLP` (an `nn.Sequential` of `nn.Linear`s and a tanh), in today's layout."
