@@ -353,9 +353,15 @@ class TD3(_ActorCriticOffPolicy):
 
     def _policy_actions(self, obs:Tensor, deterministic:bool)->Tensor: return self._mu(self.actor, obs.float())
 
+    native_act = True        # explore with `kernels.td3_act` where the kernels are built
+
     @torch.no_grad()
     def _explore(self, obs:np.ndarray)->np.ndarray:
-        "The deterministic action plus Gaussian noise from the agent's own generator (on the CPU in NumPy: a few rows)."
+        "The deterministic action plus Gaussian noise from the agent's own generator (on the CPU: one native call, or NumPy)."
+        flat = self.actor.flat
+        if self.native_act and flat.device.type == 'cpu' and flat.dtype == torch.float32 and kernels.blas_available():
+            eps = self.rng.standard_normal((len(obs), self.act_dim))    # (the draws of `rng.normal(0, s)`, which is s * these)
+            return kernels.td3_act(flat, self.actor.sizes, self.cfg.activation, obs, eps, self.cfg.action_noise)
         out = self.actor.forward_numpy(np.asarray(obs, np.float32))
         a = np.tanh(out) if out is not None else self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
         return np.clip(a + self.rng.normal(0.0, self.cfg.action_noise, size=a.shape), -1.0, 1.0).astype(np.float32)

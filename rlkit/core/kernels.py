@@ -25,7 +25,8 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'blas_available', 'bf16_route', 'bf16_products_native', 'set_native', 'thin_forward', 'thin_weight_grad',
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
-           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act', 'prepare_td3_step', 'td3_step']
+           'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act', 'prepare_td3_step', 'td3_step',
+           'td3_act']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -1083,6 +1084,30 @@ int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, 
   return rc;
 }
 
+/* TD3's behaviour policy on n rows: action = clip(tanh(actor(obs)) + noise_std * eps, -1, 1) [n, d] with the caller's
+   standard normal draws eps (float64; the sum and the clip in float64, as NumPy does them). 0; -1 out of memory, -2 no
+   BLAS, -3 widths that do not fit. */
+int rk_td3_act(int an, const int *asizes, int act, float *ap, const float *obs, int n, const double *eps, double noise_std,
+               float *action) {
+  if (!rk_sgemm) return -2;
+  rk_net actor;
+  int failed = 0;
+  if (net_init(&actor, an, asizes, 1, act, ap, 0, &failed)) return -3;
+  const int dd = asizes[an];
+  float *work = malloc(sizeof(float) * ((size_t)n * actor.hmax * (an - 1) + (size_t)n * dd)), *w = work, *h[16];
+  if (!work) return -1;
+  net_buffers(&actor, n, h, &w);
+  float *out = w;
+  const int rc = net_forward(&actor, obs, 0, n, h, out);
+  if (!rc)
+    for (long i = 0; i < (long)n * dd; i++) {
+      const double v = (double)tanhf(out[i]) + noise_std * eps[i];
+      action[i] = (float)(v < -1.0 ? -1.0 : v > 1.0 ? 1.0 : v);
+    }
+  free(work);
+  return rc;
+}
+
 /* TD3's gradient step (agents/05_sac, TD3.train_step) in one call. The actor: widths asizes [o, ..., d], its output
    through tanh, flat parameters ap (gradient ag, Adam moments am, av) and its target's atp; the critics and their
    target as in rk_sac_step. The target action is tanh(target actor(s')) plus the smoothing noise, noise [B, d] standard
@@ -1252,6 +1277,8 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_td3_step.argtypes = [I, P, P, P, P, P, P, I, P, I, P, P, P, P, P, I, I, P, P, P, P, P, P, P, D, D, I, D, D, I, P,
                                 P, P, P, P, P, P]
     lib.rk_td3_step.restype = I
+    lib.rk_td3_act.argtypes = [I, P, I, P, P, I, P, D, P]
+    lib.rk_td3_act.restype = I
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_sac_act.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
@@ -1745,3 +1772,24 @@ def td3_step(*args, actor_turn:bool, **kwargs)->tuple[Tensor, Tensor, Tensor]:
     call = prepare_td3_step(*bound.args, **bound.kwargs)
     call.args['actor_turn'] = int(actor_turn)
     return call()
+
+# %% ../../nbs/core/06_kernels.ipynb #e1d7a305
+def td3_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
+            sizes:list[int], # its widths: [obs, ..., act] (the output goes through tanh)
+            activation:str, # 'relu' or 'tanh'
+            obs:np.ndarray, # [n, obs] observations
+            eps:np.ndarray, # [n, act] standard normal draws (float64)
+            noise_std:float, # the exploration noise's scale
+           )->np.ndarray:
+    "Actions `[n, act]` (float32): `clip(tanh(actor(obs)) + noise_std * eps, -1, 1)`, TD3's exploration, in one native call."
+    obs, eps = np.ascontiguousarray(obs, dtype=np.float32), np.ascontiguousarray(eps, dtype=np.float64)
+    n, d = eps.shape
+    if obs.shape != (n, sizes[0]) or sizes[-1] != d or actor.numel() != _mlp_size(sizes) or activation not in ('relu', 'tanh'):
+        raise ValueError(f"td3_act: widths {list(sizes)} ({activation}) with {actor.numel()} parameters do not fit observations "
+                         f"{list(obs.shape)} and draws {list(eps.shape)}")
+    _check(actor)
+    action = np.empty((n, d), np.float32)
+    rc = _lib().rk_td3_act(len(sizes) - 1, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation], _ptr(actor),
+                           obs.ctypes.data, n, eps.ctypes.data, float(noise_std), action.ctypes.data)
+    if rc: raise MemoryError('td3_act') if rc == -1 else RuntimeError(f"td3_act failed ({rc})")
+    return action
