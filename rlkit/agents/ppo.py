@@ -15,7 +15,7 @@ from ..core.config import PPOConfig
 from ..math.returns import gae
 from ..math.kl import make_kl_controller
 from ..core import kernels
-from .networks import (ActorCritic, FusedActorCritic, make_adam, optimizer_step, clip_and_step,
+from .networks import (ActorCritic, FusedActorCritic, make_adam, optimizer_step, clip_and_step, native_adam_state,
                                    categorical_entropy, gaussian_entropy)
 
 # %% auto #0
@@ -273,9 +273,25 @@ class PPO(OnPolicyAgent):
             clip_frac = ((ratio - 1).abs() > clip).float().mean()
             return torch.stack([pg_loss, v_loss, ent_loss, kl, clip_frac, loss, norm])
 
+    native_minibatch = True      # take a categorical policy's minibatch step in one `kernels.ppo_minibatch` call where it applies
+
+    def _native_adam(self, obs:Tensor, act:Tensor)->kernels.AdamState|None:
+        "The optimiser's state as `kernels.ppo_minibatch` takes it, or None where that does not apply (then the Python path runs)."
+        policy = self.policy
+        if not (self.native_minibatch and policy.discrete and policy.n_hidden >= 2 and policy.activation in ('relu', 'tanh')
+                and obs.dtype == torch.float32 and obs.device.type == 'cpu' and act.dtype == torch.int64
+                and policy.flat.dtype == torch.float32 and kernels.blas_available()): return None
+        policy.flat.grad = policy.grad_buffer()
+        return native_adam_state(self.optimizer, policy.flat)      # (None until Adam has its state, and for other optimisers)
+
     def _fused_minibatch(self, obs, act, old_lp, old_v, adv, returns, clip:float, beta:float)->tuple|None:
-        "The same step for a `FusedActorCritic`: closed-form loss gradients and hand-written backprop, no autograd."
+        "The same step for a `FusedActorCritic`: closed-form loss gradients and hand-written backprop, no autograd (one native call for a categorical policy)."
         cfg, policy = self.cfg, self.policy
+        adam = self._native_adam(obs, act)
+        if adam is not None:
+            return kernels.ppo_minibatch(adam, policy.sizes, policy.n_out, policy.activation, obs, act, old_lp, old_v, adv, returns,
+                                         clip, cfg.clip_range_vf, cfg.vf_coef, cfg.ent_coef, beta,
+                                         None if cfg.target_kl is None else 1.5 * cfg.target_kl, cfg.max_grad_norm)
         out, v, acts = policy.forward_cached(obs)
         log_std = None if policy.discrete else policy.views()['log_std']
         d_out, d_v, d_log_std, parts = ppo_loss_grads(out, log_std, v, act, old_lp, old_v, adv, returns, clip,

@@ -26,7 +26,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
            'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act', 'prepare_td3_step', 'td3_step',
-           'td3_act']
+           'td3_act', 'ppo_minibatch']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -112,6 +112,42 @@ static inline rk_v vact_grad(rk_v d, rk_v h, int act) {                         
   if (act == 2) return d * (vsplat(1.f) - h * h);
   return d;
 }
+
+/* tanh on 16 lanes (Cephes' tanhf: an odd polynomial below 0.625, else 1 - 2 / (exp(2|x|) + 1) with exp by a power of
+   two times a polynomial; within a few units in the last place of tanhf). glibc's tanhf is a call per element, and a
+   tanh network's activations took more time than its products. */
+static inline rk_v vselect(rk_vi mask, rk_v a, rk_v b) { return (rk_v)(((rk_vi)a & mask) | ((rk_vi)b & ~mask)); }
+static inline rk_v vtanh(rk_v x) {
+  const rk_vi sign = (rk_vi)x & (rk_vi)vsplat(-0.f);
+  rk_v a = (rk_v)((rk_vi)x ^ sign);                              /* |x| */
+  a = vselect(a > vsplat(10.f), vsplat(10.f), a);                /* (tanh rounds to 1 beyond 9.1; NaN stays NaN) */
+  const rk_v z = a * a;
+  const rk_v small = ((((vsplat(-5.70498872745e-3f) * z + vsplat(2.06390887954e-2f)) * z - vsplat(5.37397155531e-2f)) * z
+                       + vsplat(1.33314422036e-1f)) * z - vsplat(3.33332819422e-1f)) * z * a + a;
+  const rk_v y = a + a;                                          /* exp(y) = 2^k exp(r), r = y - k ln 2 */
+  const rk_vi k = __builtin_convertvector(y * vsplat(1.44269504089f) + vsplat(0.5f), rk_vi);
+  const rk_v kf = __builtin_convertvector(k, rk_v);
+  const rk_v r = (y - kf * vsplat(0.693359375f)) - kf * vsplat(-2.12194440e-4f);
+  const rk_v p = (((((vsplat(1.9875691500e-4f) * r + vsplat(1.3981999507e-3f)) * r + vsplat(8.3334519073e-3f)) * r
+                    + vsplat(4.1665795894e-2f)) * r + vsplat(1.6666665459e-1f)) * r + vsplat(5.0000001201e-1f)) * (r * r) + r
+                  + vsplat(1.f);
+  const rk_v e = p * (rk_v)((k + 127) << 23);
+  const rk_v big = vsplat(1.f) - vsplat(2.f) / (e + vsplat(1.f));
+  const rk_v t = vselect(a < vsplat(0.625f), small, big);
+  return (rk_v)((rk_vi)t | sign);
+}
+/* z = tanh(z) on n floats, every one through vtanh */
+static void tanh_inplace(float *z, long n) {
+  long i = 0;
+  for (; i + RK_W <= n; i += RK_W) vstore(z + i, vtanh(vload(z + i)));
+  if (i < n) {
+    float tail[RK_W] = {0};
+    memcpy(tail, z + i, sizeof(float) * (n - i));
+    vstore(tail, vtanh(vload(tail)));
+    memcpy(z + i, tail, sizeof(float) * (n - i));
+  }
+}
+void rk_tanh(float *z, long n) { tanh_inplace(z, n); }
 
 /* a task's columns: a member's N columns split into `parts` runs of whole chunks; part p is [col_at(p), col_at(p+1)) */
 static inline int col_at(int N, int p, int parts) {
@@ -752,7 +788,7 @@ static int net_forward(const rk_net *t, const float *x, long xs, int B, float **
       RK_FOR(parts > 1, task, E * parts,
              dense_bias_rows(t, i, task / parts, B, z, row_at(B, task % parts, parts), row_at(B, task % parts + 1, parts));)
     }
-    if (hidden && t->act == 2) for (long j = 0; j < (long)E * B * N; j++) z[j] = tanhf(z[j]);
+    if (hidden && t->act == 2) tanh_inplace(z, (long)E * B * N);
   }
   return *t->failed ? -1 : 0;
 }
@@ -1084,6 +1120,68 @@ int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, 
   return rc;
 }
 
+/* One PPO minibatch step for a categorical policy on `agents.networks.FusedActorCritic`'s flat layout: the two torsos
+   (policy, value) as an ensemble of n >= 2 layers of widths sizes[0..n], every layer followed by the activation, then
+   the heads actor_w [d, A], actor_b [A], critic_w [d, 1], critic_b [1] (d = sizes[n]). The logits out [B, A], the
+   loss gradients and the per-row parts of rk_ppo_categorical_grads; when kl_stop >= 0 and the minibatch's approximate
+   KL, mean((ratio - 1) - log ratio), exceeds it, returns 1 with nothing else written (PPO's target-KL stop). Otherwise
+   the backward pass, the clip and the Adam step (step number *step + 1; *step advances), *norm the gradient's norm
+   before clipping; returns 0. -1 out of memory, -2 no BLAS, -3 shapes that do not fit. */
+int rk_ppo_minibatch(int n, const int *sizes, int act, float *p, float *g, float *m, float *v, long n_params, int A,
+                     const float *obs, const int64_t *actions, const float *old_lp, const float *old_v, const float *adv,
+                     const float *ret, int B, double clip, double clip_vf, double vf_coef, double ent_coef, double kl_coef,
+                     double kl_stop, double max_norm, float *step, double lr, double beta1, double beta2, double eps,
+                     float *out, float *log_ratio, float *ratio, float *s1, float *s2, float *err, float *norm) {
+  if (!rk_sgemm) return -2;
+  rk_net torso;
+  int failed = 0;
+  if (net_init(&torso, n, sizes, 2, act, p, 0, &failed)) return -3;
+  const int d = sizes[n];
+  const long heads = torso.count;                  /* actor_w, actor_b, critic_w, critic_b after the torsos */
+  if (n_params != heads + (long)d * A + A + d + 1) return -3;
+  const long dmax = 2L * B * torso.hmax;
+  float *work = malloc(sizeof(float) * ((size_t)2 * B * torso.hmax * (n - 1) + 2 * (size_t)dmax + 2 * 2 * (size_t)B * d
+                                        + (size_t)B * A + 2 * (size_t)B));
+  if (!work) return -1;
+  float *w = work, *h[16];
+  net_buffers(&torso, B, h, &w);
+  float *dd = w; w += dmax;
+  float *spare = w; w += dmax;
+  float *top = w; w += 2L * B * d;                 /* the torsos' outputs [2, B, d], after the activation */
+  float *dtop = w; w += 2L * B * d;                /* their gradient before it */
+  float *d_out = w; w += (long)B * A;
+  float *values = w; w += B;
+  float *d_v = w;
+  float *aw = p + heads, *ab = aw + (long)d * A, *cw = ab + A, *cb = cw + d;
+  float *gaw = g + heads, *gab = gaw + (long)d * A, *gcw = gab + A, *gcb = gcw + d;
+  int rc;
+  if ((rc = net_forward(&torso, obs, 0, B, h, top))) goto done;
+  if (act == 2) tanh_inplace(top, 2L * B * d);
+  else if (act == 1) for (long j = 0; j < 2L * B * d; j++) top[j] = top[j] > 0.f ? top[j] : 0.f;
+  if (rk_narrow_forward(top, aw, ab, out, 1, B, d, A) || rk_narrow_forward(top + (long)B * d, cw, cb, values, 1, B, d, 1)) {
+    rc = -1; goto done;
+  }
+  rk_ppo_categorical_grads(out, values, actions, old_lp, old_v, adv, ret, B, A, clip, clip_vf, vf_coef, ent_coef, kl_coef,
+                           d_out, d_v, log_ratio, ratio, s1, s2, err);
+  if (kl_stop >= 0.0) {
+    double kl = 0.0;
+    for (int i = 0; i < B; i++) kl += (double)((ratio[i] - 1.f) - log_ratio[i]);
+    if ((float)(kl / B) > kl_stop) { rc = 1; goto done; }
+  }
+  /* each head's backward, the activation beneath it and the top bias gradient (redone by the torso's backward) */
+  const long tb = torso.ob[n - 1];
+  if (rk_narrow_backward(top, d_out, aw, gaw, gab, dtop, g + tb, 1, B, d, A, act)
+      || rk_narrow_backward(top + (long)B * d, d_v, cw, gcw, gcb, dtop + (long)B * d, g + tb + d, 1, B, d, 1, act)) {
+    rc = -1; goto done;
+  }
+  if ((rc = net_backward(&torso, obs, 0, B, h, dtop, g, 1, 0, dd, spare))) goto done;
+  *norm = (float)rk_clip_adam(p, g, m, v, n_params, max_norm, (double)*step + 1, lr, beta1, beta2, eps);
+  *step += 1.f;
+done:
+  free(work);
+  return rc;
+}
+
 /* TD3's behaviour policy on n rows: action = clip(tanh(actor(obs)) + noise_std * eps, -1, 1) [n, d] with the caller's
    standard normal draws eps (float64; the sum and the clip in float64, as NumPy does them). 0; -1 out of memory, -2 no
    BLAS, -3 widths that do not fit. */
@@ -1279,6 +1377,10 @@ def _declare(lib:ctypes.CDLL)->ctypes.CDLL:
     lib.rk_td3_step.restype = I
     lib.rk_td3_act.argtypes = [I, P, I, P, P, I, P, D, P]
     lib.rk_td3_act.restype = I
+    lib.rk_ppo_minibatch.argtypes = [I, P, I, P, P, P, P, L, I, P, P, P, P, P, P, I, D, D, D, D, D, D, D, P, D, D, D, D,
+                                     P, P, P, P, P, P, P]
+    lib.rk_ppo_minibatch.restype = I
+    lib.rk_tanh.argtypes, lib.rk_tanh.restype = [P, L], None
     lib.rk_dqn_phase.restype = lib.rk_sac_step.restype = lib.rk_sac_act.restype = lib.rk_openmp.restype = I
     for f in ('rk_thin_forward', 'rk_thin_weight_grad', 'rk_activation_grad_bias', 'rk_ppo_categorical_grads', 'rk_dqn_grads'):
         getattr(lib, f).restype = None
@@ -1793,3 +1895,41 @@ def td3_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
                            obs.ctypes.data, n, eps.ctypes.data, float(noise_std), action.ctypes.data)
     if rc: raise MemoryError('td3_act') if rc == -1 else RuntimeError(f"td3_act failed ({rc})")
     return action
+
+# %% ../../nbs/core/06_kernels.ipynb #f2a0b002
+def ppo_minibatch(adam:AdamState, # the `FusedActorCritic`'s flat parameters, gradient buffer, Adam state (`step`: its counter)
+                  sizes:list[int], # the torsos' widths [obs, h1, ..., hn] (n >= 2)
+                  n_actions:int, activation:str, # the categorical head's width; 'relu' or 'tanh'
+                  obs:Tensor, actions:Tensor, # [B, obs] float32; [B, 1] int64
+                  old_log_probs:Tensor, old_values:Tensor, advantages:Tensor, returns:Tensor, # [B] each
+                  clip:float, clip_vf:float|None, vf_coef:float, ent_coef:float, kl_coef:float,
+                  kl_stop:float|None, # stop (return None, nothing written) when the approximate KL is above this
+                  max_norm:float|None, # gradient-norm clip (None: none)
+                 )->tuple[dict[str, Tensor], Tensor]|None:
+    "PPO's minibatch step for a categorical `FusedActorCritic` in one call: `(parts, grad norm)` as `_fused_minibatch` returns them, or None on a KL stop."
+    B, o = obs.shape
+    if len(sizes) < 3 or sizes[0] != o or activation not in ('relu', 'tanh'):
+        raise ValueError(f"ppo_minibatch: torsos of widths {list(sizes)} ({activation}) do not fit observations of {o}")
+    n = _mlp_size(sizes, 2) + sizes[-1] * n_actions + n_actions + sizes[-1] + 1
+    if not (adam.param.numel() == adam.grad.numel() == adam.exp_avg.numel() == adam.exp_avg_sq.numel() == n):
+        raise ValueError(f"ppo_minibatch: widths {list(sizes)} with {n_actions} actions need {n} parameters, got {adam.param.numel()}")
+    if actions.dtype != torch.int64 or actions.numel() != B:
+        raise ValueError(f"ppo_minibatch: actions must be {B} int64 indices, got {actions.dtype} with shape {tuple(actions.shape)}")
+    if not (isinstance(adam.step, Tensor) and adam.step.numel() == 1):
+        raise ValueError("ppo_minibatch: the Adam state's step must be its optimiser's step counter (a float32 tensor of one element)")
+    rows = [t.contiguous() for t in (obs, old_log_probs, old_values, advantages, returns)]
+    actions = actions.contiguous()
+    _check(adam.param, adam.grad, adam.exp_avg, adam.exp_avg_sq, adam.step, *rows)
+    if not blas_available(): raise RuntimeError("ppo_minibatch needs PyTorch's BLAS (see blas_available)")
+    out, new, norm = torch.empty(B, n_actions), torch.empty(5, B), torch.empty(())
+    log_ratio, ratio, s1, s2, err = new
+    rc = _lib().rk_ppo_minibatch(len(sizes) - 1, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation],
+                                 *(_ptr(t) for t in (adam.param, adam.grad, adam.exp_avg, adam.exp_avg_sq)), n, n_actions,
+                                 _ptr(rows[0]), _ptr(actions), *(_ptr(t) for t in rows[1:]), B, float(clip),
+                                 -1.0 if clip_vf is None else float(clip_vf), float(vf_coef), float(ent_coef), float(kl_coef),
+                                 -1.0 if kl_stop is None else float(kl_stop), -1.0 if max_norm is None else float(max_norm),
+                                 _ptr(adam.step), adam.lr, adam.beta1, adam.beta2, adam.eps,
+                                 _ptr(out), *(_ptr(t) for t in new), _ptr(norm))
+    if rc == 1: return None
+    if rc: raise MemoryError('ppo_minibatch') if rc == -1 else RuntimeError(f"ppo_minibatch failed ({rc})")
+    return {'log_ratio': log_ratio, 'ratio': ratio, 's1': s1, 's2': s2, 'err': err, 'entropy_of': out}, norm
