@@ -849,6 +849,35 @@ static void net_buffers(const rk_net *t, int B, float **h, float **w) {
   for (int i = 1; i < t->n; i++) { h[i] = *w; *w += (long)t->E * B * t->hmax; }
 }
 
+/* SAC's and TD3's critic step before Adam: the critics at (s, a) (inputs assembled in xc [B, o + d]) regressed on
+   y [B], each row weighted (prioritised replay's weights, else ones): q [E,B], diff = q - y, *closs the weighted loss
+   0.5 sum_e diff^2 averaged over rows, *qsum the sum of q, the gradient into cg (d, spare: net_backward's scratch).
+   0, or -1 out of memory */
+static int critic_regression(const rk_net *critic, const float *obs, const float *action, const float *y, const float *weight,
+                             int B, int o, float *xc, float **hc, float *q, float *dq, float *diff, float *cg, float *d,
+                             float *spare, double *closs, double *qsum) {
+  const int E = critic->E, oa = critic->sizes[0], dd = oa - o;
+  const float fB = (float)B;
+  for (int r = 0; r < B; r++) {
+    memcpy(xc + (long)r * oa, obs + (long)r * o, sizeof(float) * o);
+    memcpy(xc + (long)r * oa + o, action + (long)r * dd, sizeof(float) * dd);
+  }
+  const int rc = net_forward(critic, xc, 0, B, hc, q);
+  if (rc) return rc;
+  double cl = 0.0, qs = 0.0;
+  for (int r = 0; r < B; r++) {
+    double sq = 0.0;
+    for (int e = 0; e < E; e++) {
+      const long i = (long)e * B + r;
+      const float df = q[i] - y[r];
+      diff[i] = df; sq += (double)df * df; qs += q[i]; dq[i] = df * (weight[r] / fB);
+    }
+    cl += 0.5 * sq * weight[r];
+  }
+  *closs = cl; *qsum = qs;
+  return net_backward(critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare);
+}
+
 /* DQN's k gradient steps of one update phase, for an MLP (one network) of widths sizes[0..n], 2 <= n <= 15 layers,
    activation act (1 ReLU, 2 tanh), flat parameters p with their gradient g and Adam moments m, v (n_params each).
    Step s trains on rows s*B .. s*B+B-1 of obs, actions and targets, then clips and takes the Adam step number
@@ -1017,22 +1046,8 @@ int rk_sac_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
     y[r] = reward[r] + discount[r] * (mn - alpha * logp[B + r]);
   }
   /* the critics at (s, a): regression on y, weighted (prioritised replay's weights, else ones) */
-  for (int r = 0; r < B; r++) {
-    memcpy(xc + (long)r * oa, obs + (long)r * o, sizeof(float) * o);
-    memcpy(xc + (long)r * oa + o, action + (long)r * dd, sizeof(float) * dd);
-  }
-  if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
-  double closs = 0.0, qsum = 0.0;
-  for (int r = 0; r < B; r++) {
-    double sq = 0.0;
-    for (int e = 0; e < E; e++) {
-      const long i = (long)e * B + r;
-      const float df = q[i] - y[r];
-      diff[i] = df; sq += (double)df * df; qsum += q[i]; dq[i] = df * (weight[r] / fB);
-    }
-    closs += 0.5 * sq * weight[r];
-  }
-  if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
+  double closs, qsum;
+  if ((rc = critic_regression(&critic, obs, action, y, weight, B, o, xc, hc, q, dq, diff, cg, d, spare, &closs, &qsum))) goto done;
   /* their clip and Adam step, with the target critics' Polyak step towards them in the same pass */
   float critic_zero, actor_zero;
   const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, (double)*critic_step + 1, opt[4], opt[5], opt[6],
@@ -1265,22 +1280,8 @@ int rk_td3_step(int an, const int *asizes, float *ap, float *ag, float *am, floa
     y[r] = reward[r] + discount[r] * mn;
   }
   /* the critics at (s, a): weighted regression on y, clip and Adam (with the target's Polyak step on the actor's turn) */
-  for (int r = 0; r < B; r++) {
-    memcpy(xc + (long)r * oa, obs + (long)r * o, sizeof(float) * o);
-    memcpy(xc + (long)r * oa + o, action + (long)r * dd, sizeof(float) * dd);
-  }
-  if ((rc = net_forward(&critic, xc, 0, B, hc, q))) goto done;
-  double closs = 0.0, qsum = 0.0;
-  for (int r = 0; r < B; r++) {
-    double sq = 0.0;
-    for (int e = 0; e < E; e++) {
-      const long i = (long)e * B + r;
-      const float df = q[i] - y[r];
-      diff[i] = df; sq += (double)df * df; qsum += q[i]; dq[i] = df * (weight[r] / fB);
-    }
-    closs += 0.5 * sq * weight[r];
-  }
-  if ((rc = net_backward(&critic, xc, 0, B, hc, dq, cg, 1, 0, d, spare))) goto done;
+  double closs, qsum;
+  if ((rc = critic_regression(&critic, obs, action, y, weight, B, o, xc, hc, q, dq, diff, cg, d, spare, &closs, &qsum))) goto done;
   float critic_zero, actor_zero = 0.f;
   const float cnorm = (float)clip_adam_polyak(cp, cg, cm, cv, critic.count, max_norm, (double)*critic_step + 1, opt[4], opt[5],
                                               opt[6], opt[7], actor_turn ? tp : 0, (float)tau, &critic_zero);
