@@ -1732,6 +1732,25 @@ def bf16_matmul(a:Tensor, # [M, K] float32: contiguous, or the `.T` of a contigu
     return out
 
 # %% ../../nbs/core/06_kernels.ipynb #9cd0ff16
+def _check_step_shapes(caller:str, activation:str, actor_sizes:list[int], critic_sizes:list[int], actor_out:int, noise_rows:int,
+                       obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor, noise:Tensor)->int:
+    "SAC's and TD3's step arguments checked against each other (actor outputs `actor_out` per action, `noise_rows` draws per row); the batch size."
+    if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
+    if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
+        raise ValueError(f"{caller} takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
+    if obs.dim() != 2 or action.dim() != 2:
+        raise ValueError(f"{caller}: obs and action must be shaped [B, width], got {list(obs.shape)} and {list(action.shape)}")
+    B, o = obs.shape
+    d = action.shape[-1]
+    if (actor_sizes[0], actor_sizes[-1], critic_sizes[0], critic_sizes[-1]) != (o, actor_out * d, o + d, 1):
+        raise ValueError(f"{caller}: widths {list(actor_sizes)} and {list(critic_sizes)} do not fit observations of {o} "
+                         f"and actions of {d}")
+    shapes = {'action': (action, (B, d)), 'next_obs': (next_obs, (B, o)), 'reward': (reward, (B,)),
+              'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (noise_rows * B, d))}
+    for name, (t, shape) in shapes.items():
+        if tuple(t.shape) != shape: raise ValueError(f"{caller}: {name} must be shaped {list(shape)}, got {list(t.shape)}")
+    return B
+
 def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's widths: [obs, ..., 2 * act] (means, then log-stds)
                      critic:AdamState, critic_sizes:list[int], n_critics:int, # the critics' widths [obs + act, ..., 1], members
                      critic_target:Tensor, # the target critics' flat parameters (a Polyak step towards the critics)
@@ -1745,20 +1764,8 @@ def prepare_sac_step(actor:AdamState, actor_sizes:list[int], # the actor's width
                      bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
                     )->NativeCall:
     "`sac_step` checked and converted once, for a loop that refills the same minibatch tensors (`args['opt']`: the Adam hyperparameters)."
-    if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
-    if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
-        raise ValueError(f"sac_step takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
-    if obs.dim() != 2 or action.dim() != 2:
-        raise ValueError(f"sac_step: obs and action must be shaped [B, width], got {list(obs.shape)} and {list(action.shape)}")
-    B, o = obs.shape
-    d = action.shape[-1]
-    if (actor_sizes[0], actor_sizes[-1], critic_sizes[0], critic_sizes[-1]) != (o, 2 * d, o + d, 1):
-        raise ValueError(f"sac_step: widths {list(actor_sizes)} and {list(critic_sizes)} do not fit observations of {o} "
-                         f"and actions of {d}")
-    shapes = {'action': (action, (B, d)), 'next_obs': (next_obs, (B, o)), 'reward': (reward, (B,)),
-              'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (2 * B, d))}
-    for name, (t, shape) in shapes.items():
-        if tuple(t.shape) != shape: raise ValueError(f"sac_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
+    B = _check_step_shapes('sac_step', activation, actor_sizes, critic_sizes, 2, 2, obs, action, reward, next_obs, discount,
+                           weight, noise)
     batch = (obs, action, reward, next_obs, discount, weight, noise)
     ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'sac_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'sac_step')
     if critic_target.numel() != critic.param.numel(): raise ValueError("sac_step: the target critics' size differs from the critics'")
@@ -1828,20 +1835,8 @@ def prepare_td3_step(actor:AdamState, actor_sizes:list[int], # the actor's width
                      bfloat16:bool=False, # the wide layers' products in bfloat16 (as `FusedMLP(matmul_dtype=torch.bfloat16)`)
                     )->NativeCall:
     "`td3_step` checked and converted once; `args['actor_turn']` (0 or 1) says whether a call also steps the actor and the targets, `args['opt']` holds the Adam hyperparameters."
-    if activation not in ('relu', 'tanh'): raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
-    if not (2 <= len(actor_sizes) - 1 <= 15 and 2 <= len(critic_sizes) - 1 <= 15):
-        raise ValueError(f"td3_step takes 2 to 15 layers, got {len(actor_sizes) - 1} and {len(critic_sizes) - 1}")
-    if obs.dim() != 2 or action.dim() != 2:
-        raise ValueError(f"td3_step: obs and action must be shaped [B, width], got {list(obs.shape)} and {list(action.shape)}")
-    B, o = obs.shape
-    d = action.shape[-1]
-    if (actor_sizes[0], actor_sizes[-1], critic_sizes[0], critic_sizes[-1]) != (o, d, o + d, 1):
-        raise ValueError(f"td3_step: widths {list(actor_sizes)} and {list(critic_sizes)} do not fit observations of {o} "
-                         f"and actions of {d}")
-    shapes = {'action': (action, (B, d)), 'next_obs': (next_obs, (B, o)), 'reward': (reward, (B,)),
-              'discount': (discount, (B,)), 'weight': (weight, (B,)), 'noise': (noise, (B, d))}
-    for name, (t, shape) in shapes.items():
-        if tuple(t.shape) != shape: raise ValueError(f"td3_step: {name} must be shaped {list(shape)}, got {list(t.shape)}")
+    B = _check_step_shapes('td3_step', activation, actor_sizes, critic_sizes, 1, 1, obs, action, reward, next_obs, discount,
+                           weight, noise)
     batch = (obs, action, reward, next_obs, discount, weight, noise)
     ptrs = _adam_args(actor, actor_sizes, 1, 'actor', 'td3_step') + _adam_args(critic, critic_sizes, n_critics, 'critic', 'td3_step')
     if actor_target.numel() != actor.param.numel(): raise ValueError("td3_step: the target actor's size differs from the actor's")
