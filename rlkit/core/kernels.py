@@ -1141,7 +1141,8 @@ int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, 
    loss gradients and the per-row parts of rk_ppo_categorical_grads; when kl_stop >= 0 and the minibatch's approximate
    KL, mean((ratio - 1) - log ratio), exceeds it, returns 1 with nothing else written (PPO's target-KL stop). Otherwise
    the backward pass, the clip and the Adam step (step number *step + 1; *step advances), *norm the gradient's norm
-   before clipping; returns 0. -1 out of memory, -2 no BLAS, -3 shapes that do not fit. */
+   before clipping; returns 0. -1 out of memory, -2 no BLAS, -3 shapes that do not fit, -4 an action outside 0..A-1
+   (nothing written then). */
 int rk_ppo_minibatch(int n, const int *sizes, int act, float *p, float *g, float *m, float *v, long n_params, int A,
                      const float *obs, const int64_t *actions, const float *old_lp, const float *old_v, const float *adv,
                      const float *ret, int B, double clip, double clip_vf, double vf_coef, double ent_coef, double kl_coef,
@@ -1154,6 +1155,7 @@ int rk_ppo_minibatch(int n, const int *sizes, int act, float *p, float *g, float
   const int d = sizes[n];
   const long heads = torso.count;                  /* actor_w, actor_b, critic_w, critic_b after the torsos */
   if (n_params != heads + (long)d * A + A + d + 1) return -3;
+  for (int i = 0; i < B; i++) if (actions[i] < 0 || actions[i] >= A) return -4;
   const long dmax = 2L * B * torso.hmax;
   float *work = malloc(sizeof(float) * ((size_t)2 * B * torso.hmax * (n - 1) + 2 * (size_t)dmax + 2 * 2 * (size_t)B * d
                                         + (size_t)B * A + 2 * (size_t)B));
@@ -1927,5 +1929,6 @@ def ppo_minibatch(adam:AdamState, # the `FusedActorCritic`'s flat parameters, gr
                                  _ptr(adam.step), adam.lr, adam.beta1, adam.beta2, adam.eps,
                                  _ptr(out), *(_ptr(t) for t in new), _ptr(norm))
     if rc == 1: return None
+    if rc == -4: raise ValueError(f"ppo_minibatch: an action outside 0..{n_actions - 1}")
     if rc: raise MemoryError('ppo_minibatch') if rc == -1 else RuntimeError(f"ppo_minibatch failed ({rc})")
     return {'log_ratio': log_ratio, 'ratio': ratio, 's1': s1, 's2': s2, 'err': err, 'entropy_of': out}, norm
