@@ -221,6 +221,7 @@ class PPO(OnPolicyAgent):
         fused = self.fused
         if fused and self.policy.discrete: act = act.long().unsqueeze(-1)       # gather indices, made once
         minibatch = self._fused_minibatch if fused else self._autograd_minibatch
+        self._prepared = None                  # (a prepared call holds this update's tensors and learning rate)
         normalize = lambda a: (a - a.mean()) / (a.std() + 1e-8) if cfg.normalize_advantage and len(a) > 1 else a
         whole = (obs, act, old_lp, old_v, normalize(adv), returns)
         rows, stop = [], False
@@ -237,6 +238,7 @@ class PPO(OnPolicyAgent):
                 rows.append(row)
             if stop: break
         self.updates += 1
+        self._prepared = None
         names = ['loss/policy', 'loss/value', 'loss/entropy', 'approx_kl', 'clip_fraction', 'loss/total', 'grad_norm']
         if rows:
             if fused:
@@ -274,6 +276,7 @@ class PPO(OnPolicyAgent):
             return torch.stack([pg_loss, v_loss, ent_loss, kl, clip_frac, loss, norm])
 
     native_minibatch = True      # take a categorical policy's minibatch step in one `kernels.ppo_minibatch` call where it applies
+    _prepared = None             # (key, prepared call) of the last native minibatch, within one update
 
     def _native_adam(self, obs:Tensor, act:Tensor)->kernels.AdamState|None:
         "The optimiser's state as `kernels.ppo_minibatch` takes it, or None where that does not apply (then the Python path runs)."
@@ -289,9 +292,14 @@ class PPO(OnPolicyAgent):
         cfg, policy = self.cfg, self.policy
         adam = self._native_adam(obs, act)
         if adam is not None:
-            return kernels.ppo_minibatch(adam, policy.sizes, policy.n_out, policy.activation, obs, act, old_lp, old_v, adv, returns,
-                                         clip, cfg.clip_range_vf, cfg.vf_coef, cfg.ent_coef, beta,
-                                         None if cfg.target_kl is None else 1.5 * cfg.target_kl, cfg.max_grad_norm)
+            # prepared once per minibatch of tensors: the epochs over a whole-rollout minibatch reuse it (see `update`)
+            key = (tuple(map(id, (obs, act, old_lp, old_v, adv, returns))), clip, beta)
+            if self._prepared is None or self._prepared[0] != key:
+                self._prepared = key, kernels.prepare_ppo_minibatch(
+                    adam, policy.sizes, policy.n_out, policy.activation, obs, act, old_lp, old_v, adv, returns, clip,
+                    cfg.clip_range_vf, cfg.vf_coef, cfg.ent_coef, beta, None if cfg.target_kl is None else 1.5 * cfg.target_kl,
+                    cfg.max_grad_norm)
+            return self._prepared[1]()
         out, v, acts = policy.forward_cached(obs)
         log_std = None if policy.discrete else policy.views()['log_std']
         d_out, d_v, d_log_std, parts = ppo_loss_grads(out, log_std, v, act, old_lp, old_v, adv, returns, clip,

@@ -26,7 +26,7 @@ __all__ = ['C_SOURCE', 'CFLAGS', 'SERIAL_CFLAGS', 'kernel_cache_dir', 'build_lib
            'activation_grad_bias_', 'narrow_forward', 'narrow_backward', 'ppo_categorical_grads', 'dqn_grads',
            'clip_adam_', 'flush_denormals_', 'AdamState', 'dqn_phase', 'NativeCall', 'prepare_replay_gather',
            'replay_gather', 'bf16_matmul', 'prepare_sac_step', 'sac_step', 'sac_act', 'prepare_td3_step', 'td3_step',
-           'td3_act', 'ppo_minibatch']
+           'td3_act', 'prepare_ppo_minibatch', 'PPOMinibatchCall', 'ppo_minibatch']
 
 # %% ../../nbs/core/06_kernels.ipynb #348b394a
 C_SOURCE = r'''
@@ -1895,16 +1895,16 @@ def td3_act(actor:Tensor, # the actor's flat float32 parameters (CPU)
     return action
 
 # %% ../../nbs/core/06_kernels.ipynb #f2a0b002
-def ppo_minibatch(adam:AdamState, # the `FusedActorCritic`'s flat parameters, gradient buffer, Adam state (`step`: its counter)
-                  sizes:list[int], # the torsos' widths [obs, h1, ..., hn] (n >= 2)
-                  n_actions:int, activation:str, # the categorical head's width; 'relu' or 'tanh'
-                  obs:Tensor, actions:Tensor, # [B, obs] float32; [B, 1] int64
-                  old_log_probs:Tensor, old_values:Tensor, advantages:Tensor, returns:Tensor, # [B] each
-                  clip:float, clip_vf:float|None, vf_coef:float, ent_coef:float, kl_coef:float,
-                  kl_stop:float|None, # stop (return None, nothing written) when the approximate KL is above this
-                  max_norm:float|None, # gradient-norm clip (None: none)
-                 )->tuple[dict[str, Tensor], Tensor]|None:
-    "PPO's minibatch step for a categorical `FusedActorCritic` in one call: `(parts, grad norm)` as `_fused_minibatch` returns them, or None on a KL stop."
+def prepare_ppo_minibatch(adam:AdamState, # the `FusedActorCritic`'s flat parameters, gradient buffer, Adam state (`step`: its counter)
+                          sizes:list[int], # the torsos' widths [obs, h1, ..., hn] (n >= 2)
+                          n_actions:int, activation:str, # the categorical head's width; 'relu' or 'tanh'
+                          obs:Tensor, actions:Tensor, # [B, obs] float32; [B, 1] int64
+                          old_log_probs:Tensor, old_values:Tensor, advantages:Tensor, returns:Tensor, # [B] each
+                          clip:float, clip_vf:float|None, vf_coef:float, ent_coef:float, kl_coef:float,
+                          kl_stop:float|None, # stop (return None, nothing written) when the approximate KL is above this
+                          max_norm:float|None, # gradient-norm clip (None: none)
+                         )->PPOMinibatchCall:
+    "`ppo_minibatch` checked and converted once, for the same minibatch stepped again (PPO's epochs over a whole rollout)."
     B, o = obs.shape
     if len(sizes) < 3 or sizes[0] != o or activation not in ('relu', 'tanh'):
         raise ValueError(f"ppo_minibatch: torsos of widths {list(sizes)} ({activation}) do not fit observations of {o}")
@@ -1919,16 +1919,31 @@ def ppo_minibatch(adam:AdamState, # the `FusedActorCritic`'s flat parameters, gr
     actions = actions.contiguous()
     _check(adam.param, adam.grad, adam.exp_avg, adam.exp_avg_sq, adam.step, *rows)
     if not blas_available(): raise RuntimeError("ppo_minibatch needs PyTorch's BLAS (see blas_available)")
-    out, new, norm = torch.empty(B, n_actions), torch.empty(5, B), torch.empty(())
-    log_ratio, ratio, s1, s2, err = new
-    rc = _lib().rk_ppo_minibatch(len(sizes) - 1, (ctypes.c_int * len(sizes))(*sizes), _ACTIVATION_CODES[activation],
-                                 *(_ptr(t) for t in (adam.param, adam.grad, adam.exp_avg, adam.exp_avg_sq)), n, n_actions,
-                                 _ptr(rows[0]), _ptr(actions), *(_ptr(t) for t in rows[1:]), B, float(clip),
-                                 -1.0 if clip_vf is None else float(clip_vf), float(vf_coef), float(ent_coef), float(kl_coef),
-                                 -1.0 if kl_stop is None else float(kl_stop), -1.0 if max_norm is None else float(max_norm),
-                                 _ptr(adam.step), adam.lr, adam.beta1, adam.beta2, adam.eps,
-                                 _ptr(out), *(_ptr(t) for t in new), _ptr(norm))
-    if rc == 1: return None
-    if rc == -4: raise ValueError(f"ppo_minibatch: an action outside 0..{n_actions - 1}")
-    if rc: raise MemoryError('ppo_minibatch') if rc == -1 else RuntimeError(f"ppo_minibatch failed ({rc})")
-    return {'log_ratio': log_ratio, 'ratio': ratio, 's1': s1, 's2': s2, 'err': err, 'entropy_of': out}, norm
+    args = dict(n=len(sizes) - 1, sizes=(ctypes.c_int * len(sizes))(*sizes), act=_ACTIVATION_CODES[activation],
+                **dict(zip(('p', 'g', 'm', 'v'), (_ptr(t) for t in (adam.param, adam.grad, adam.exp_avg, adam.exp_avg_sq)))),
+                n_params=n, A=n_actions, obs=_ptr(rows[0]), actions=_ptr(actions),
+                **dict(zip(('old_lp', 'old_v', 'adv', 'ret'), (_ptr(t) for t in rows[1:]))), B=B, clip=float(clip),
+                clip_vf=-1.0 if clip_vf is None else float(clip_vf), vf_coef=float(vf_coef), ent_coef=float(ent_coef),
+                kl_coef=float(kl_coef), kl_stop=-1.0 if kl_stop is None else float(kl_stop),
+                max_norm=-1.0 if max_norm is None else float(max_norm), step=_ptr(adam.step), lr=adam.lr, beta1=adam.beta1,
+                beta2=adam.beta2, eps=adam.eps, **dict.fromkeys(('out', 'log_ratio', 'ratio', 's1', 's2', 'err', 'norm')))
+    def error(rc): return (ValueError(f"ppo_minibatch: an action outside 0..{n_actions - 1}") if rc == -4 else
+                           MemoryError('ppo_minibatch') if rc == -1 else RuntimeError(f"ppo_minibatch failed ({rc})"))
+    return PPOMinibatchCall(_lib().rk_ppo_minibatch, args, (adam, rows, actions), None, error)
+
+class PPOMinibatchCall(NativeCall):
+    "A prepared `ppo_minibatch`: each call writes new output tensors (an update keeps every minibatch's parts)."
+    def __call__(self)->tuple[dict[str, Tensor], Tensor]|None:
+        a = self.args
+        out, new, norm = torch.empty(a['B'], a['A']), torch.empty(5, a['B']), torch.empty(())
+        a['out'], a['norm'] = out.data_ptr(), norm.data_ptr()
+        for k, t in zip(('log_ratio', 'ratio', 's1', 's2', 'err'), new): a[k] = t.data_ptr()
+        rc = self.fn(*a.values())
+        if rc == 1: return None
+        if rc: raise self.error(rc)
+        log_ratio, ratio, s1, s2, err = new
+        return {'log_ratio': log_ratio, 'ratio': ratio, 's1': s1, 's2': s2, 'err': err, 'entropy_of': out}, norm
+
+def ppo_minibatch(*args, **kwargs)->tuple[dict[str, Tensor], Tensor]|None:
+    "PPO's minibatch step for a categorical `FusedActorCritic` in one call, with `prepare_ppo_minibatch`'s arguments: `(parts, grad norm)` as `_fused_minibatch` returns them, or None on a KL stop (nothing written)."
+    return prepare_ppo_minibatch(*args, **kwargs)()
