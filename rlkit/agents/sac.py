@@ -61,7 +61,24 @@ class _ActorCriticOffPolicy(OffPolicyAgent):
         if self.prioritized: self.buffer.update_priorities(b['index'], (q.detach() - y).abs().mean(0))
         return loss.detach(), q.detach().mean(), norm
 
+    native_step = True              # take each gradient step in one native call (`kernels.sac_step`, `td3_step`) where it applies
     native_phase = True             # run `update` through `_NativePhase` where it applies (see below)
+
+    def _step_is_native(self, b:dict)->bool:
+        "Whether the native step can take this minibatch's step."
+        return self._native_applies(b['obs'])
+
+    def _native_applies(self, obs:Tensor)->bool:
+        "Whether the native step can take steps on minibatches of observations like `obs`: float32 networks on the CPU, plain fused Adams with their state."
+        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and obs.dtype == torch.float32): return False
+        if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in self._adam_pairs()): return False
+        return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(obs, 0)
+                and self.critic._native(obs, 0) and kernels.blas_available())
+
+    def _adam_pairs(self)->list:
+        "(optimiser, the one flat parameter it steps) for every optimiser the native step takes over."
+        return [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
+
     update_checked_finite = False   # whether the last update found every parameter it wrote finite (the guardrails need not look)
 
     def update(self, batch=None)->dict[str, float]:
@@ -149,20 +166,8 @@ class SAC(_ActorCriticOffPolicy):
         if fused and self._step_is_native(b): return self._native_step(b, noise)
         return (self._fused_step if fused else self._autograd_step)(b, noise)
 
-    native_step = True       # run the fused step in one `kernels.sac_step` call where it applies (see above)
-
-    def _step_is_native(self, b:dict)->bool:
-        "Whether `kernels.sac_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
-        return self._native_applies(b['obs'])
-
-    def _native_applies(self, obs:Tensor)->bool:
-        "`_step_is_native` for minibatches of observations like `obs` (their dtype and device)."
-        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and obs.dtype == torch.float32): return False
-        pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
-        if self.auto_alpha: pairs.append((self.optimizers['alpha'], self.log_alpha))
-        if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
-        return (self.actor.members is None and self.critic.members == self.cfg.n_critics and self.actor._native(obs, 0)
-                and self.critic._native(obs, 0) and kernels.blas_available())
+    def _adam_pairs(self)->list:
+        return super()._adam_pairs() + ([(self.optimizers['alpha'], self.log_alpha)] if self.auto_alpha else [])
 
     def _native_step_args(self, obs:Tensor, action:Tensor, reward:Tensor, next_obs:Tensor, discount:Tensor, weight:Tensor,
                           noise:Tensor)->dict:
@@ -365,20 +370,6 @@ class TD3(_ActorCriticOffPolicy):
         out = self.actor.forward_numpy(np.asarray(obs, np.float32))
         a = np.tanh(out) if out is not None else self._policy_actions(torch.as_tensor(obs, device=self.device), True).cpu().numpy()
         return np.clip(a + self.rng.normal(0.0, self.cfg.action_noise, size=a.shape), -1.0, 1.0).astype(np.float32)
-
-    native_step = True       # take the gradient step in one `kernels.td3_step` call where it applies
-
-    def _step_is_native(self, b:dict)->bool:
-        "Whether `kernels.td3_step` can take this step: float32 networks on the CPU, plain fused Adams with their state."
-        return self._native_applies(b['obs'])
-
-    def _native_applies(self, obs:Tensor)->bool:
-        "`_step_is_native` for minibatches of observations like `obs` (their dtype and device)."
-        if not (self.native_step and self.matmul_dtype in (None, torch.bfloat16) and obs.dtype == torch.float32): return False
-        pairs = [(self.optimizers['actor'], self.actor.flat), (self.optimizers['critic'], self.critic.flat)]
-        if not all(opt.state.get(p) and plain_fused_adam(opt, p) for opt, p in pairs): return False
-        return (self.critic.members == self.cfg.n_critics and self.actor._native(obs, 0) and self.critic._native(obs, 0)
-                and kernels.blas_available())
 
     def train_step(self, b:dict, native:bool=True, noise:Tensor|None=None)->Tensor:
         "A critic step, and every `policy_delay` steps an actor step and the target updates (`noise`: the smoothing's standard normal draws)."
