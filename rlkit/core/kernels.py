@@ -1112,18 +1112,27 @@ done:
 /* SAC's behaviour policy on n rows: the actor's outputs (means, unclipped log-stds) for observations obs [n, o], then
    action = tanh(mean + exp(clip(log_std)) * eps) [n, d] with the caller's standard normal draws eps (float64, as NumPy
    draws them; the sum in float64 as NumPy does it). 0; -1 out of memory, -2 no BLAS, -3 widths that do not fit. */
-int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, int n, const double *eps, float *action) {
-  if (!rk_sgemm) return -2;
+/* an actor's outputs [n, asizes[an]] for n rows of obs, in *out inside *work (malloc'ed here, freed by the caller; NULL
+   when nothing was allocated): the forward pass of SAC's and TD3's acting. 0; -1 out of memory, -3 widths that do not
+   fit */
+static int actor_rows(int an, const int *asizes, int act, float *ap, const float *obs, int n, float **work, float **out) {
   rk_net actor;
   int failed = 0;
+  *work = NULL;
   if (net_init(&actor, an, asizes, 1, act, ap, 0, &failed)) return -3;
+  float *w = *work = malloc(sizeof(float) * ((size_t)n * actor.hmax * (an - 1) + (size_t)n * asizes[an])), *h[16];
+  if (!w) return -1;
+  net_buffers(&actor, n, h, &w);
+  *out = w;
+  return net_forward(&actor, obs, 0, n, h, *out);
+}
+
+int rk_sac_act(int an, const int *asizes, int act, float *ap, const float *obs, int n, const double *eps, float *action) {
+  if (!rk_sgemm) return -2;
   const int dd = asizes[an] / 2;
   if (asizes[an] != 2 * dd) return -3;
-  float *work = malloc(sizeof(float) * ((size_t)n * actor.hmax * (an - 1) + (size_t)n * 2 * dd)), *w = work, *h[16];
-  if (!work) return -1;
-  net_buffers(&actor, n, h, &w);
-  float *out = w;
-  const int rc = net_forward(&actor, obs, 0, n, h, out);
+  float *work, *out;
+  const int rc = actor_rows(an, asizes, act, ap, obs, n, &work, &out);
   if (!rc)
     for (long r = 0; r < n; r++)
       for (int j = 0; j < dd; j++) {
@@ -1205,17 +1214,10 @@ done:
 int rk_td3_act(int an, const int *asizes, int act, float *ap, const float *obs, int n, const double *eps, double noise_std,
                float *action) {
   if (!rk_sgemm) return -2;
-  rk_net actor;
-  int failed = 0;
-  if (net_init(&actor, an, asizes, 1, act, ap, 0, &failed)) return -3;
-  const int dd = asizes[an];
-  float *work = malloc(sizeof(float) * ((size_t)n * actor.hmax * (an - 1) + (size_t)n * dd)), *w = work, *h[16];
-  if (!work) return -1;
-  net_buffers(&actor, n, h, &w);
-  float *out = w;
-  const int rc = net_forward(&actor, obs, 0, n, h, out);
+  float *work, *out;
+  const int rc = actor_rows(an, asizes, act, ap, obs, n, &work, &out);
   if (!rc)
-    for (long i = 0; i < (long)n * dd; i++) {
+    for (long i = 0; i < (long)n * asizes[an]; i++) {
       const double v = (double)tanhf(out[i]) + noise_std * eps[i];
       action[i] = (float)(v < -1.0 ? -1.0 : v > 1.0 ? 1.0 : v);
     }
